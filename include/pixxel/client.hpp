@@ -1,0 +1,110 @@
+#ifndef PIXXEL_CLIENT_HPP_
+#define PIXXEL_CLIENT_HPP_
+
+/// @file
+/// `PixxelClient`: the calls of the Pixxel jobs API.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pixxel/download.hpp"
+#include "pixxel/export.hpp"
+#include "pixxel/list_jobs_query.hpp"
+#include "pixxel/models.hpp"
+#include "pixxel/options.hpp"
+#include "pixxel/wait_options.hpp"
+
+namespace pixxel {
+
+/// A client of the Pixxel platform API.
+///
+/// @code
+/// pixxel::PixxelClient client;  // key from PIXXEL_API_KEY
+/// pixxel::Job job = client.create_job("my-workflow-id", "my-project-id");
+/// std::cout << job.id << " " << job.status << "\n";
+/// @endcode
+///
+/// @par Errors
+/// Every call throws a subclass of `pixxel::Error`: `InvalidArgumentError` before any I/O
+/// for a bad argument, `ApiError` (by status) for a non-2xx answer, `TransportError` or
+/// `TimeoutError` when no answer arrived, `ResponseTooLargeError`, and `DecodeError` for a
+/// 2xx answer that is not the expected JSON.
+///
+/// @par Thread Safety
+/// One client may be shared by any number of threads, and its calls made concurrently.
+/// Copies share the same connections and settings; copying is cheap.
+class PIXXEL_EXPORT PixxelClient {
+ public:
+  /// Reads the options (and the environment for what they leave empty) and checks them.
+  /// Does no I/O.
+  /// @throws ConfigurationError for no API key, control characters in the key or the user
+  ///     agent, a base URL that is not http(s), or plain http to a host that is not loopback
+  ///     without `allow_insecure_http`.
+  explicit PixxelClient(ClientOptions options = {});
+
+  /// Creates a job from a workflow: `POST /v0/workflows/{workflow_id}/jobs?project_id=...`.
+  ///
+  /// The job may still be queued or running when this returns. Never retried after the
+  /// request may have reached the server unless `RetryPolicy::retry_non_idempotent`.
+  /// @throws InvalidArgumentError for an empty id, `.` or `..`, or control characters.
+  Job create_job(std::string_view workflow_id, std::string_view project_id);
+
+  /// The job as it is now: `GET /v0/workflows/{workflow_id}/jobs/{job_id}`.
+  /// @throws NotFoundError for an unknown job.
+  Job get_job(std::string_view workflow_id, std::string_view job_id);
+
+  /// A workflow's jobs: `GET /v0/workflows/{workflow_id}/jobs`, with the non-empty filters of
+  /// `query`. The server leaves `tasks`, `spec` and `val_errors` out of listed jobs.
+  std::vector<Job> list_jobs(std::string_view workflow_id, const ListJobsQuery& query = {});
+
+  /// Polls `get_job` until the job's status is terminal (`is_terminal_status`), and returns
+  /// it, whether it completed or failed: check `status`.
+  ///
+  /// @code
+  /// pixxel::WaitOptions wait;
+  /// wait.timeout = std::chrono::minutes(30);
+  /// wait.on_update = [](const pixxel::Job& j) { std::cout << j.progress << "%\n"; };
+  /// pixxel::Job done = client.wait_for_job(job.workflow_id, job.id, wait);
+  /// @endcode
+  /// @throws TimeoutError when `options.timeout` passes first; InvalidArgumentError for a
+  ///     non-positive `poll_interval` or a `max_poll_interval` below it.
+  Job wait_for_job(std::string_view workflow_id, std::string_view job_id,
+                   const WaitOptions& options = {});
+
+  /// Asks for a link to a ZIP of the job's files:
+  /// `PUT /v0/workflows/{workflow_id}/jobs/{job_id}/download`. The link's `status` is
+  /// "pending" until the archive is ready; ask again later.
+  DownloadLink download_job(std::string_view workflow_id, std::string_view job_id);
+
+  /// Asks for a link to a ZIP of one task's files:
+  /// `PUT /v0/workflows/{workflow_id}/jobs/{job_id}/tasks/{task_id}/download`.
+  DownloadLink download_task(std::string_view workflow_id, std::string_view job_id,
+                             std::string_view task_id);
+
+  /// Saves the archive behind a ready link to `path`, streaming it to disk (no size cap,
+  /// little memory). The signed URL needs no key, and the key is never sent to it. The file
+  /// appears only once complete (written to `path + ".part"`, then renamed).
+  ///
+  /// Uses the client's TLS settings and `connect_timeout`; `timeout` bounds how long the
+  /// download may stall without receiving a byte, not its total length.
+  /// @returns the number of bytes written.
+  /// @throws InvalidArgumentError when the link is not "ready" or has no http(s) URL, or
+  ///     the file exists and `overwrite` is off; ApiError (by status) for an error answer;
+  ///     TransportError; Error when the file cannot be written.
+  std::uint64_t save_download(const DownloadLink& link, const std::string& path,
+                              const SaveOptions& options = {});
+
+  /// The base URL requests go to, without a trailing `/`.
+  const std::string& base_url() const noexcept;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace pixxel
+
+#endif  // PIXXEL_CLIENT_HPP_

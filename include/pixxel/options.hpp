@@ -1,0 +1,61 @@
+#ifndef PIXXEL_OPTIONS_HPP_
+#define PIXXEL_OPTIONS_HPP_
+
+/// @file
+/// How a `PixxelClient` is configured: `ClientOptions` and its `RetryPolicy`.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "pixxel/request_event.hpp"
+#include "pixxel/transport.hpp"
+
+namespace pixxel {
+
+/// When and how often a failed attempt is tried again.
+///
+/// Always retried: a transport error that happened before the request left (DNS, refused
+/// connect), 429 and 503. Retried for GET, and for POST only with `retry_non_idempotent`:
+/// 408, 500, 502, 504, timeouts and resets. A retried POST can create a second (paid-for)
+/// job, so the default never risks it.
+struct RetryPolicy {
+  int max_retries = 2;  ///< Attempts = max_retries + 1. 0 turns retries off.
+  std::chrono::milliseconds initial_backoff{500};  ///< Upper bound of the first delay.
+  std::chrono::milliseconds max_backoff{8000};     ///< Upper bound of any delay.
+  double multiplier = 2.0;  ///< Growth of the bound per retry; each delay is drawn in [0, bound].
+  /// A server's `Retry-After` is honoured up to this; a longer demand ends the retries.
+  std::chrono::milliseconds max_retry_after{60000};
+  /// Also retry POST on 408, 500, 502, 504, timeouts and resets, at the risk of a second job.
+  bool retry_non_idempotent = false;
+};
+
+/// Everything a `PixxelClient` needs. Every field has a working default but `api_key`,
+/// which may come from the environment.
+struct ClientOptions {
+  /// The API key, sent verbatim as `Authorization`. Empty: the `PIXXEL_API_KEY` environment
+  /// variable.
+  std::string api_key;
+  /// Empty: the `PIXXEL_BASE_URL` environment variable, else `https://api.pixxel.space`.
+  /// A path prefix is kept; a trailing `/` is harmless.
+  std::string base_url;
+  std::chrono::milliseconds connect_timeout{10000};  ///< 0: no limit.
+  std::chrono::milliseconds timeout{60000};          ///< Per attempt; 0: no limit.
+  RetryPolicy retry;
+  std::size_t max_response_bytes = 64u << 20;  ///< Larger answers throw ResponseTooLargeError.
+  bool verify_tls = true;                      ///< Verify certificates (libcurl transport).
+  std::string ca_bundle;             ///< PEM file of trusted CAs; empty: the system store.
+  bool allow_insecure_http = false;  ///< Permit http:// to a host that is not loopback.
+  std::string user_agent;            ///< Appended to `pixxel-cpp/<version>` in `User-Agent`.
+  /// Called once per attempt, after it ends, with the key redacted. Called on the thread
+  /// that made the call; it must not throw.
+  std::function<void(const RequestEvent&)> on_request;
+  /// Empty: the libcurl transport, built from `verify_tls` and `ca_bundle`.
+  std::shared_ptr<Transport> transport;
+};
+
+}  // namespace pixxel
+
+#endif  // PIXXEL_OPTIONS_HPP_

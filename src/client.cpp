@@ -1,0 +1,552 @@
+#include "pixxel/client.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "internal/decode.hpp"
+#include "internal/http.hpp"
+#include "internal/retry.hpp"
+#include "pixxel/errors.hpp"
+#include "pixxel/parse.hpp"
+#include "pixxel/version.hpp"
+
+namespace pixxel {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kDefaultBaseUrl = "https://api.pixxel.space";
+constexpr int kMaxRedirects = 5;
+
+std::string from_env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+void validate_id(std::string_view name, std::string_view id) {
+  if (id.empty()) throw InvalidArgumentError(std::string(name) + " must not be empty");
+  if (id == "." || id == "..") {
+    throw InvalidArgumentError(std::string(name) + " must not be \"" + std::string(id) + "\"");
+  }
+  if (internal::has_control_chars(id)) {
+    throw InvalidArgumentError(std::string(name) + " must not contain control characters");
+  }
+}
+
+void check_duration(std::string_view name, milliseconds value) {
+  if (value.count() < 0) {
+    throw ConfigurationError(std::string(name) + " must not be negative");
+  }
+}
+
+std::string describe_url_for_error(const std::string& url) {
+  // A URL with user info may carry a password; never echo it.
+  return url.find('@') == std::string::npos ? "\"" + url + "\"" : "(redacted)";
+}
+
+template <typename E>
+std::exception_ptr make_error(int status, std::string code, std::string message,
+                              nlohmann::json details, const std::string& body,
+                              std::string request_id, std::optional<milliseconds> retry_after) {
+  return std::make_exception_ptr(E(status, std::move(code), std::move(message), std::move(details),
+                                   body, std::move(request_id), retry_after));
+}
+
+// The error for a non-2xx answer, as the right subclass. The body is already redacted.
+std::exception_ptr make_api_error(int status, const std::string& body, std::string request_id,
+                                  std::optional<milliseconds> retry_after) {
+  std::string code;
+  std::string message;
+  nlohmann::json details;
+  const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_object()) {
+    auto error = json.find("error");
+    if (error != json.end() && error->is_object()) {
+      auto c = error->find("code");
+      if (c != error->end() && c->is_string()) code = c->get<std::string>();
+      if (c != error->end() && c->is_number()) code = c->dump();
+      auto m = error->find("message");
+      if (m != error->end() && m->is_string()) message = m->get<std::string>();
+      auto d = error->find("details");
+      if (d != error->end()) details = *d;
+    }
+    if (message.empty()) {
+      auto m = json.find("message");
+      if (m != json.end() && m->is_string()) message = m->get<std::string>();
+    }
+    if (message.empty() && error != json.end() && error->is_string()) {
+      message = error->get<std::string>();
+    }
+  }
+  if (message.empty()) message = internal::reason_phrase(status);
+
+  auto(*make)(int, std::string, std::string, nlohmann::json, const std::string&, std::string,
+              std::optional<milliseconds>)
+      ->std::exception_ptr = &make_error<ApiError>;
+  switch (status) {
+    case 400:
+      make = &make_error<BadRequestError>;
+      break;
+    case 401:
+      make = &make_error<AuthenticationError>;
+      break;
+    case 403:
+      make = &make_error<PermissionDeniedError>;
+      break;
+    case 404:
+      make = &make_error<NotFoundError>;
+      break;
+    case 409:
+      make = &make_error<ConflictError>;
+      break;
+    case 422:
+      make = &make_error<UnprocessableEntityError>;
+      break;
+    case 429:
+      make = &make_error<RateLimitError>;
+      break;
+    default:
+      if (status >= 500 && status <= 599) make = &make_error<ServerError>;
+  }
+  return make(status, std::move(code), std::move(message), std::move(details), body,
+              std::move(request_id), retry_after);
+}
+
+}  // namespace
+
+namespace internal {
+
+milliseconds backoff_delay(const RetryPolicy& policy, int retry, double unit) {
+  double bound = static_cast<double>(policy.initial_backoff.count()) *
+                 std::pow(policy.multiplier, std::max(0, retry - 1));
+  bound = std::min(bound, static_cast<double>(policy.max_backoff.count()));
+  if (!(bound > 0)) return milliseconds(0);
+  return milliseconds(static_cast<milliseconds::rep>(bound * std::clamp(unit, 0.0, 1.0)));
+}
+
+bool is_idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS";
+}
+
+bool is_retryable_status(int status, bool may_repeat) {
+  // The server asked us to come back, or said it did nothing: always safe.
+  if (status == 429 || status == 503) return true;
+  return may_repeat && (status == 408 || status == 500 || status == 502 || status == 504);
+}
+
+}  // namespace internal
+
+class PixxelClient::Impl {
+ public:
+  explicit Impl(ClientOptions options) : options_(std::move(options)) {
+    if (options_.api_key.empty()) options_.api_key = from_env("PIXXEL_API_KEY");
+    if (options_.api_key.empty()) {
+      throw ConfigurationError(
+          "no API key: set ClientOptions::api_key or the PIXXEL_API_KEY environment variable");
+    }
+    if (internal::has_control_chars(options_.api_key)) {
+      throw ConfigurationError("the API key must not contain control characters (CR, LF, ...)");
+    }
+    if (internal::has_control_chars(options_.user_agent)) {
+      throw ConfigurationError("user_agent must not contain control characters");
+    }
+
+    std::string url = options_.base_url.empty() ? from_env("PIXXEL_BASE_URL") : options_.base_url;
+    if (url.empty()) url = std::string(kDefaultBaseUrl);
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    auto parsed = internal::parse_url(url);
+    if (!parsed) {
+      throw ConfigurationError("base_url " + describe_url_for_error(url) +
+                               " is not an absolute http:// or https:// URL");
+    }
+    if (parsed->path_and_query.find_first_of("?#") != std::string::npos) {
+      throw ConfigurationError("base_url " + describe_url_for_error(url) +
+                               " must not have a query or a fragment");
+    }
+    if (parsed->origin.scheme == "http" && !internal::is_loopback_host(parsed->origin.host) &&
+        !options_.allow_insecure_http) {
+      throw ConfigurationError("base_url " + describe_url_for_error(url) +
+                               " would send the API key in clear text; use https, or set "
+                               "allow_insecure_http");
+    }
+    base_url_ = std::move(url);
+    base_ = std::move(*parsed);
+
+    check_duration("connect_timeout", options_.connect_timeout);
+    check_duration("timeout", options_.timeout);
+    const RetryPolicy& retry = options_.retry;
+    if (retry.max_retries < 0) throw ConfigurationError("retry.max_retries must not be negative");
+    check_duration("retry.initial_backoff", retry.initial_backoff);
+    check_duration("retry.max_backoff", retry.max_backoff);
+    check_duration("retry.max_retry_after", retry.max_retry_after);
+    if (!(retry.multiplier >= 1.0) || !std::isfinite(retry.multiplier)) {
+      throw ConfigurationError("retry.multiplier must be a finite number of at least 1");
+    }
+    if (options_.max_response_bytes == 0) {
+      throw ConfigurationError("max_response_bytes must be positive");
+    }
+
+    std::string agent = std::string("pixxel-cpp/") + version();
+    if (!options_.user_agent.empty()) agent += " " + options_.user_agent;
+    headers_ = {{"Authorization", options_.api_key},
+                {"Accept", "application/json"},
+                {"User-Agent", std::move(agent)}};
+
+    transport_ = options_.transport;
+    if (!transport_) transport_ = make_curl_transport({options_.verify_tls, options_.ca_bundle});
+  }
+
+  const std::string& base_url() const noexcept { return base_url_; }
+
+  // "/v0/workflows/{w}/jobs..." from already-validated path segments.
+  std::string url(
+      std::initializer_list<std::string_view> segments,
+      const std::vector<std::pair<std::string_view, std::string_view>>& query = {}) const {
+    std::string out = base_url_;
+    for (auto segment : segments) {
+      out += '/';
+      out += internal::percent_encode(segment);
+    }
+    char separator = '?';
+    for (const auto& [key, value] : query) {
+      if (value.empty()) continue;
+      out += separator;
+      out += internal::percent_encode(key);
+      out += '=';
+      out += internal::percent_encode(value);
+      separator = '&';
+    }
+    return out;
+  }
+
+  // A request to the API, with the key and the client's timeouts.
+  HttpRequest api_request(std::string method, std::string url) const {
+    return HttpRequest{std::move(method),
+                       std::move(url),
+                       headers_,
+                       {},
+                       options_.connect_timeout,
+                       options_.timeout,
+                       options_.max_response_bytes};
+  }
+
+  // Sends the request with retries; returns a 2xx answer or throws the last attempt's error.
+  // With a sink, a 2xx body streams into it.
+  HttpResponse call(const HttpRequest& request, const BodySink* sink = nullptr) {
+    const RetryPolicy& policy = options_.retry;
+    // A repeated POST can create a second, paid-for job: only when the caller accepts that.
+    const bool may_repeat = internal::is_idempotent(request.method) || policy.retry_non_idempotent;
+    for (int attempt = 1;; ++attempt) {
+      const auto started = Clock::now();
+      std::exception_ptr error;
+      std::string error_text;
+      bool retryable = false;
+      int status = 0;
+      std::optional<milliseconds> retry_after;
+      HttpResponse response;
+      try {
+        response = send_following_redirects(request, sink);
+        status = response.status_code;
+      } catch (const TransportError& e) {
+        error = std::current_exception();
+        error_text = e.what();
+        // Before the request left, nothing can have happened on the server.
+        retryable = !e.request_sent() || may_repeat;
+      } catch (const Error& e) {
+        error = std::current_exception();
+        error_text = e.what();
+      }
+      if (!error && (status < 200 || status > 299)) {
+        if (auto value = find_header(response.headers, "Retry-After")) {
+          retry_after = internal::parse_retry_after(*value, std::chrono::system_clock::now());
+        }
+        error = make_api_error(
+            status, redact(std::move(response.body)),
+            redact(find_header(response.headers, "X-Request-Id").value_or(std::string())),
+            retry_after);
+        try {
+          std::rethrow_exception(error);
+        } catch (const ApiError& e) {
+          error_text = e.what();
+        }
+        retryable = internal::is_retryable_status(status, may_repeat);
+      }
+      notify(request, attempt, status,
+             std::chrono::duration_cast<milliseconds>(Clock::now() - started), error_text);
+      if (!error) return response;
+      if (!retryable || attempt > policy.max_retries) std::rethrow_exception(error);
+      milliseconds delay = backoff(attempt);
+      if (retry_after) {
+        // Waiting longer than the caller allowed would hide a stall; give up instead.
+        if (*retry_after > policy.max_retry_after) std::rethrow_exception(error);
+        delay = *retry_after;
+      }
+      std::this_thread::sleep_for(delay);
+    }
+  }
+
+  template <typename T>
+  T decode(const HttpResponse& response, T (*decoder)(std::string_view)) const {
+    try {
+      return decoder(response.body);
+    } catch (const DecodeError& e) {
+      throw DecodeError(
+          e.path(), redact(e.reason()), response.status_code,
+          redact(find_header(response.headers, "X-Request-Id").value_or(std::string())));
+    }
+  }
+
+  std::string redact(std::string text) const {
+    return internal::redact(std::move(text), options_.api_key);
+  }
+
+  const ClientOptions& options() const { return options_; }
+
+ private:
+  HttpResponse send_following_redirects(HttpRequest request, const BodySink* sink) {
+    const auto deadline = Clock::now() + options_.timeout;
+    auto current = internal::parse_url(request.url);
+    if (!current) throw InvalidArgumentError("not an absolute http(s) URL");
+    for (int hop = 0;; ++hop) {
+      HttpResponse response =
+          sink != nullptr ? transport_->send_streaming(request, *sink) : transport_->send(request);
+      if (!is_redirect(response.status_code)) return response;
+      auto location = find_header(response.headers, "Location");
+      if (!location) return response;
+      auto next = internal::resolve_location(*current, *location);
+      auto parsed = next ? internal::parse_url(*next) : std::nullopt;
+      if (!parsed) return response;
+      if (hop == kMaxRedirects) {
+        throw TransportError(request.method + " " + internal::loggable_url(request) +
+                             ": more than " + std::to_string(kMaxRedirects) + " redirects");
+      }
+      if (parsed->origin != base_.origin) {
+        // The key belongs to the configured origin alone: never another scheme, host or port.
+        request.headers.erase(std::remove_if(request.headers.begin(), request.headers.end(),
+                                             [](const auto& h) {
+                                               return internal::iequals(h.first, "Authorization");
+                                             }),
+                              request.headers.end());
+      }
+      const int status = response.status_code;
+      if (status == 303 || ((status == 301 || status == 302) && request.method == "POST")) {
+        request.method = "GET";
+        request.body.clear();
+      }
+      if (options_.timeout.count() > 0 && request.timeout.count() > 0) {
+        const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) {
+          throw TimeoutError(request.method + " " + internal::loggable_url(request) +
+                             ": timed out while following redirects");
+        }
+        request.timeout = left;
+      }
+      request.url = std::move(*next);
+      current = std::move(parsed);
+    }
+  }
+
+  milliseconds backoff(int retry) const {
+    // Full jitter: many clients failing together do not retry together.
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    return internal::backoff_delay(options_.retry, retry,
+                                   std::uniform_real_distribution<double>(0.0, 1.0)(rng));
+  }
+
+  void notify(const HttpRequest& request, int attempt, int status, milliseconds elapsed,
+              const std::string& error) const noexcept {
+    if (!options_.on_request) return;
+    try {
+      Headers headers = request.headers;
+      for (auto& [name, value] : headers) {
+        if (internal::iequals(name, "Authorization")) value = "***";
+      }
+      RequestEvent event{
+          request.method,    internal::loggable_url(request), attempt, status, elapsed, error,
+          std::move(headers)};
+      options_.on_request(event);
+    } catch (...) {
+      // An observer must not turn a finished call (perhaps a created job) into a failure.
+    }
+  }
+
+  ClientOptions options_;
+  std::string base_url_;
+  internal::ParsedUrl base_;
+  Headers headers_;
+  std::shared_ptr<Transport> transport_;
+};
+
+PixxelClient::PixxelClient(ClientOptions options)
+    : impl_(std::make_shared<Impl>(std::move(options))) {}
+
+const std::string& PixxelClient::base_url() const noexcept { return impl_->base_url(); }
+
+Job PixxelClient::create_job(std::string_view workflow_id, std::string_view project_id) {
+  validate_id("workflow_id", workflow_id);
+  validate_id("project_id", project_id);
+  const std::string url =
+      impl_->url({"v0", "workflows", workflow_id, "jobs"}, {{"project_id", project_id}});
+  return impl_->decode(impl_->call(impl_->api_request("POST", url)), &internal::decode_job);
+}
+
+}  // namespace pixxel
+
+namespace pixxel {
+
+Job PixxelClient::get_job(std::string_view workflow_id, std::string_view job_id) {
+  validate_id("workflow_id", workflow_id);
+  validate_id("job_id", job_id);
+  const std::string url = impl_->url({"v0", "workflows", workflow_id, "jobs", job_id});
+  return impl_->decode(impl_->call(impl_->api_request("GET", url)), &internal::decode_job);
+}
+
+std::vector<Job> PixxelClient::list_jobs(std::string_view workflow_id, const ListJobsQuery& query) {
+  validate_id("workflow_id", workflow_id);
+  const std::pair<std::string_view, const std::string*> filters[] = {
+      {"id", &query.id},
+      {"status", &query.status},
+      {"created_by", &query.created_by},
+      {"created_on", &query.created_on}};
+  std::vector<std::pair<std::string_view, std::string_view>> params;
+  for (const auto& [name, value] : filters) {
+    if (internal::has_control_chars(*value)) {
+      throw InvalidArgumentError("ListJobsQuery::" + std::string(name) +
+                                 " must not contain control characters");
+    }
+    params.emplace_back(name, *value);
+  }
+  const std::string url = impl_->url({"v0", "workflows", workflow_id, "jobs"}, params);
+  return impl_->decode(impl_->call(impl_->api_request("GET", url)), &internal::decode_job_list);
+}
+
+Job PixxelClient::wait_for_job(std::string_view workflow_id, std::string_view job_id,
+                               const WaitOptions& options) {
+  validate_id("workflow_id", workflow_id);
+  validate_id("job_id", job_id);
+  if (options.poll_interval.count() <= 0) {
+    throw InvalidArgumentError("WaitOptions::poll_interval must be positive");
+  }
+  if (options.max_poll_interval < options.poll_interval) {
+    throw InvalidArgumentError("WaitOptions::max_poll_interval must not be below poll_interval");
+  }
+  if (options.timeout.count() < 0) {
+    throw InvalidArgumentError("WaitOptions::timeout must not be negative");
+  }
+  const auto started = Clock::now();
+  milliseconds pause = options.poll_interval;
+  for (;;) {
+    Job job = get_job(workflow_id, job_id);
+    if (options.on_update) options.on_update(job);
+    if (is_terminal_status(job.status)) return job;
+    if (options.timeout.count() > 0) {
+      const auto left = options.timeout - (Clock::now() - started);
+      if (left <= Clock::duration::zero()) {
+        throw TimeoutError("job " + std::string(job_id) + " did not finish within " +
+                               std::to_string(options.timeout.count()) + " ms (last status: " +
+                               (job.status.empty() ? "none" : job.status) + ")",
+                           true);
+      }
+      // Poll once more right at the deadline rather than sleep past it.
+      std::this_thread::sleep_for(std::min<Clock::duration>(pause, left));
+    } else {
+      std::this_thread::sleep_for(pause);
+    }
+    pause = std::min(options.max_poll_interval, pause + pause / 2);
+  }
+}
+
+DownloadLink PixxelClient::download_job(std::string_view workflow_id, std::string_view job_id) {
+  validate_id("workflow_id", workflow_id);
+  validate_id("job_id", job_id);
+  const std::string url = impl_->url({"v0", "workflows", workflow_id, "jobs", job_id, "download"});
+  return impl_->decode(impl_->call(impl_->api_request("PUT", url)),
+                       &internal::decode_download_link);
+}
+
+DownloadLink PixxelClient::download_task(std::string_view workflow_id, std::string_view job_id,
+                                         std::string_view task_id) {
+  validate_id("workflow_id", workflow_id);
+  validate_id("job_id", job_id);
+  validate_id("task_id", task_id);
+  const std::string url =
+      impl_->url({"v0", "workflows", workflow_id, "jobs", job_id, "tasks", task_id, "download"});
+  return impl_->decode(impl_->call(impl_->api_request("PUT", url)),
+                       &internal::decode_download_link);
+}
+
+std::uint64_t PixxelClient::save_download(const DownloadLink& link, const std::string& path,
+                                          const SaveOptions& options) {
+  if (!internal::iequals(link.status, "ready")) {
+    throw InvalidArgumentError("the download is not ready (status \"" + link.status +
+                               "\"); ask for the link again later");
+  }
+  auto parsed = internal::parse_url(link.signed_url);
+  if (!parsed) throw InvalidArgumentError("the link's signed_url is not an http(s) URL");
+  if (parsed->origin.scheme == "http" && !internal::is_loopback_host(parsed->origin.host) &&
+      !impl_->options().allow_insecure_http) {
+    throw InvalidArgumentError(
+        "the link's signed_url is plain http to another host; set allow_insecure_http to "
+        "accept it");
+  }
+  if (path.empty()) throw InvalidArgumentError("path must not be empty");
+  if (!options.overwrite && std::ifstream(path).good()) {
+    throw InvalidArgumentError("\"" + path + "\" exists; set SaveOptions::overwrite");
+  }
+
+  const std::string part = path + ".part";
+  std::ofstream file(part, std::ios::binary | std::ios::trunc);
+  if (!file) throw Error("cannot write \"" + part + "\"");
+
+  const ClientOptions& client = impl_->options();
+  // No Authorization: a signed URL carries its own credential, and the key stays with the API.
+  HttpRequest request{"GET",
+                      link.signed_url,
+                      {{"User-Agent", std::string("pixxel-cpp/") + version()}},
+                      {},
+                      client.connect_timeout,
+                      milliseconds(0),
+                      client.max_response_bytes,
+                      client.timeout};
+  DownloadProgress progress;
+  auto last_report = Clock::now();
+  const BodySink sink = [&](std::string_view chunk, std::uint64_t total) {
+    file.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    if (!file) throw Error("cannot write \"" + part + "\" (disk full?)");
+    progress.received += chunk.size();
+    progress.total = total;
+    if (options.on_progress && Clock::now() - last_report >= milliseconds(100)) {
+      last_report = Clock::now();
+      options.on_progress(progress);
+    }
+  };
+  try {
+    impl_->call(request, &sink);
+    file.close();
+    if (!file) throw Error("cannot write \"" + part + "\"");
+    if (progress.total == 0) progress.total = progress.received;
+    if (options.on_progress) options.on_progress(progress);
+    if (std::rename(part.c_str(), path.c_str()) != 0) {
+      throw Error("cannot rename \"" + part + "\" to \"" + path + "\"");
+    }
+  } catch (...) {
+    file.close();
+    std::remove(part.c_str());
+    throw;
+  }
+  return progress.received;
+}
+
+}  // namespace pixxel

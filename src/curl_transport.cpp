@@ -1,0 +1,297 @@
+#include <array>
+#include <charconv>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "internal/curl_exchange.hpp"
+#include "internal/curl_handles.hpp"
+#include "internal/http.hpp"
+#include "pixxel/errors.hpp"
+#include "pixxel/transport.hpp"
+
+namespace pixxel {
+namespace internal {
+
+void ensure_curl_global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      throw ConfigurationError("libcurl could not be initialised");
+    }
+  });
+}
+
+namespace {
+
+void set(CURL* easy, CURLoption option, long value) { curl_easy_setopt(easy, option, value); }
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return std::string(s);
+}
+
+long to_curl_ms(std::chrono::milliseconds ms) {
+  return ms.count() <= 0 ? 0L : static_cast<long>(ms.count());
+}
+
+}  // namespace
+
+CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request,
+                           const CurlTransportOptions& options, const BodySink* sink)
+    : easy_(easy), request_(request), sink_(sink) {
+  // Reset drops every option but keeps the handle's live connections and caches.
+  curl_easy_reset(easy);
+  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer_);
+  // Signals cannot be used for timeouts in a multi-threaded program.
+  set(easy, CURLOPT_NOSIGNAL, 1L);
+  if (share != nullptr) curl_easy_setopt(easy, CURLOPT_SHARE, share);
+  // The client follows redirects itself, so that it alone decides where the key may go.
+  set(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  // Ids are percent-encoded, and no path may be rewritten on the way out.
+  set(easy, CURLOPT_PATH_AS_IS, 1L);
+  // "" offers every encoding libcurl can decode, and makes it decode them.
+  curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+  set(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  set(easy, CURLOPT_CONNECTTIMEOUT_MS, to_curl_ms(request.connect_timeout));
+  set(easy, CURLOPT_TIMEOUT_MS, to_curl_ms(request.timeout));
+  set(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
+  set(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
+  if (!options.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_bundle.c_str());
+  if (sink_ == nullptr) {
+    // Rejects an announced Content-Length early; on_body enforces the cap for the rest.
+    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(request.max_response_bytes));
+  }
+  if (request.stall_timeout.count() > 0) {
+    // Fewer than 1 byte/s for that many seconds counts as a stall.
+    set(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    set(easy, CURLOPT_LOW_SPEED_TIME,
+        static_cast<long>((request.stall_timeout.count() + 999) / 1000));
+  }
+
+  if (request.method == "GET") {
+    set(easy, CURLOPT_HTTPGET, 1L);
+  } else if (request.method == "HEAD") {
+    set(easy, CURLOPT_NOBODY, 1L);
+  } else {
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
+    if (request.method != "POST") {
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+  }
+
+  bool has_content_type = false;
+  auto append = [&](const std::string& line) {
+    curl_slist* head = curl_slist_append(header_list_.get(), line.c_str());
+    if (head == nullptr) throw TransportError("out of memory building request headers", false);
+    // The head only changes on the first append; the old one is the same list.
+    header_list_.release();
+    header_list_.reset(head);
+  };
+  for (const auto& [name, value] : request.headers) {
+    if (iequals(name, "Content-Type")) has_content_type = true;
+    // "Name;" is libcurl's spelling of a header with an empty value.
+    append(value.empty() ? name + ";" : name + ": " + value);
+  }
+  // Without these, libcurl would add a form Content-Type to a POST and wait for
+  // 100-continue on large bodies.
+  if (!has_content_type) append("Content-Type:");
+  append("Expect:");
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, header_list_.get());
+
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &CurlExchange::on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlExchange::on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
+}
+
+size_t CurlExchange::on_header(char* data, size_t size, size_t count, void* self_ptr) {
+  auto* self = static_cast<CurlExchange*>(self_ptr);
+  const size_t n = size * count;
+  std::string_view line(data, n);
+  if (line.substr(0, 5) == "HTTP/") {
+    // A new status line: an interim answer (100 Continue) is over; keep only the final one.
+    self->response_.headers.clear();
+    return n;
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return n;
+  std::string name(line.substr(0, colon));
+  std::string value = trim(line.substr(colon + 1));
+  if (iequals(name, "Content-Length")) {
+    std::size_t length = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+    if (ec == std::errc() && length <= self->request_.max_response_bytes) {
+      self->response_.body.reserve(length);
+    }
+  }
+  self->response_.headers.emplace_back(std::move(name), std::move(value));
+  return n;
+}
+
+size_t CurlExchange::on_body(char* data, size_t size, size_t count, void* self_ptr) {
+  auto* self = static_cast<CurlExchange*>(self_ptr);
+  const size_t n = size * count;
+  if (self->sink_ != nullptr && self->streaming_ < 0) {
+    long status = 0;
+    curl_easy_getinfo(self->easy_, CURLINFO_RESPONSE_CODE, &status);
+    self->streaming_ = status >= 200 && status <= 299 ? 1 : 0;
+  }
+  if (self->streaming_ == 1) {
+    curl_off_t total = -1;
+    curl_easy_getinfo(self->easy_, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total);
+    // An exception must not unwind through libcurl's C frames: keep it for finish().
+    try {
+      (*self->sink_)(std::string_view(data, n), total > 0 ? static_cast<std::uint64_t>(total) : 0);
+    } catch (...) {
+      self->sink_error_ = std::current_exception();
+      return 0;
+    }
+    return n;
+  }
+  // Counted after decompression, so a small compressed body cannot expand past the cap.
+  if (self->response_.body.size() + n > self->request_.max_response_bytes) {
+    self->too_large_ = true;
+    return 0;  // anything but n aborts the transfer
+  }
+  self->response_.body.append(data, n);
+  return n;
+}
+
+HttpResponse CurlExchange::finish(CURLcode code) {
+  if (sink_error_) std::rethrow_exception(sink_error_);
+  if (code == CURLE_OK) {
+    long status = 0;
+    curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
+    response_.status_code = static_cast<int>(status);
+    return std::move(response_);
+  }
+  if (too_large_ || code == CURLE_FILESIZE_EXCEEDED) {
+    throw ResponseTooLargeError(request_.method + " " + loggable_url(request_) +
+                                    ": the answer is larger than max_response_bytes (" +
+                                    std::to_string(request_.max_response_bytes) + " bytes)",
+                                request_.max_response_bytes);
+  }
+  long request_size = 0;
+  curl_easy_getinfo(easy_, CURLINFO_REQUEST_SIZE, &request_size);
+  std::string what =
+      request_.method + " " + loggable_url(request_) + ": " + curl_easy_strerror(code);
+  if (error_buffer_[0] != '\0') what += std::string(" (") + error_buffer_ + ")";
+  // Zero bytes of request written means the server cannot have acted on it.
+  const bool sent = request_size > 0;
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      throw TimeoutError(what, sent);
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      throw TransportError(what, false);
+    case CURLE_SEND_ERROR:
+      throw TransportError(what, true);
+    default:
+      throw TransportError(what, sent);
+  }
+}
+
+namespace {
+
+class CurlTransport final : public Transport {
+ public:
+  explicit CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {
+    ensure_curl_global_init();
+    share_.reset(curl_share_init());
+    if (!share_) throw ConfigurationError("libcurl could not create a share handle");
+    curl_share_setopt(share_.get(), CURLSHOPT_LOCKFUNC, &CurlTransport::lock);
+    curl_share_setopt(share_.get(), CURLSHOPT_UNLOCKFUNC, &CurlTransport::unlock);
+    curl_share_setopt(share_.get(), CURLSHOPT_USERDATA, this);
+    // DNS answers and TLS sessions may be shared between threads; the connection cache may
+    // not (libcurl does not support that concurrently), so each handle keeps its own.
+    curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  }
+
+  HttpResponse send(const HttpRequest& request) override {
+    Lease lease(*this);
+    CurlExchange exchange(lease.get(), share_.get(), request, options_);
+    return exchange.finish(curl_easy_perform(lease.get()));
+  }
+
+  HttpResponse send_streaming(const HttpRequest& request, const BodySink& sink) override {
+    Lease lease(*this);
+    CurlExchange exchange(lease.get(), share_.get(), request, options_, &sink);
+    return exchange.finish(curl_easy_perform(lease.get()));
+  }
+
+ private:
+  // Borrows an idle easy handle (and so its open connections) for one request.
+  class Lease {
+   public:
+    explicit Lease(CurlTransport& owner) : owner_(owner), easy_(owner.acquire()) {}
+    ~Lease() { owner_.release(std::move(easy_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    CURL* get() const { return easy_.get(); }
+
+   private:
+    CurlTransport& owner_;
+    CurlEasy easy_;
+  };
+
+  static constexpr std::size_t kMaxIdleHandles = 16;
+
+  CurlEasy acquire() {
+    {
+      std::lock_guard<std::mutex> lock(pool_mutex_);
+      if (!idle_.empty()) {
+        CurlEasy easy = std::move(idle_.back());
+        idle_.pop_back();
+        return easy;
+      }
+    }
+    CurlEasy easy(curl_easy_init());
+    if (!easy) throw TransportError("libcurl could not create a handle", false);
+    return easy;
+  }
+
+  void release(CurlEasy easy) noexcept {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(easy));
+  }
+
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* self) {
+    static_cast<CurlTransport*>(self)->share_mutexes_[static_cast<std::size_t>(data)].lock();
+  }
+  static void unlock(CURL*, curl_lock_data data, void* self) {
+    static_cast<CurlTransport*>(self)->share_mutexes_[static_cast<std::size_t>(data)].unlock();
+  }
+
+  CurlTransportOptions options_;
+  std::array<std::mutex, CURL_LOCK_DATA_LAST> share_mutexes_;
+  CurlShare share_;
+  std::mutex pool_mutex_;
+  // Declared after share_ so that the easy handles are cleaned up before the share they use.
+  std::vector<CurlEasy> idle_;
+};
+
+}  // namespace
+}  // namespace internal
+
+std::shared_ptr<Transport> make_curl_transport(CurlTransportOptions options) {
+  return std::make_shared<internal::CurlTransport>(std::move(options));
+}
+
+}  // namespace pixxel

@@ -1,0 +1,46 @@
+#ifndef PIXXEL_INTERNAL_CURL_EXCHANGE_HPP_
+#define PIXXEL_INTERNAL_CURL_EXCHANGE_HPP_
+
+// The state of one HTTP exchange on one libcurl easy handle: options in, answer or typed
+// error out. Used by the blocking transport and by the multi loop alike.
+
+#include <exception>
+#include <string>
+
+#include "internal/curl_handles.hpp"
+#include "pixxel/transport.hpp"
+
+namespace pixxel::internal {
+
+class CurlExchange {
+ public:
+  // Resets `easy` and sets every option for `request`. `easy` and `share` must outlive the
+  // exchange; `request` (and `sink`) must outlive the transfer (nothing is copied). With a
+  // sink, a 2xx body streams into it instead of being kept.
+  CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request,
+               const CurlTransportOptions& options, const BodySink* sink = nullptr);
+  CurlExchange(const CurlExchange&) = delete;
+  CurlExchange& operator=(const CurlExchange&) = delete;
+
+  // Turns the transfer's result into the answer, or throws TransportError, TimeoutError or
+  // ResponseTooLargeError.
+  HttpResponse finish(CURLcode code);
+
+ private:
+  static size_t on_header(char* data, size_t size, size_t count, void* self);
+  static size_t on_body(char* data, size_t size, size_t count, void* self);
+
+  CURL* easy_;
+  const HttpRequest& request_;
+  const BodySink* sink_;
+  CurlSlist header_list_;
+  HttpResponse response_;
+  bool too_large_ = false;
+  int streaming_ = -1;  // unknown until the first piece of body: then 1 (2xx) or 0
+  std::exception_ptr sink_error_;
+  char error_buffer_[CURL_ERROR_SIZE] = {};
+};
+
+}  // namespace pixxel::internal
+
+#endif  // PIXXEL_INTERNAL_CURL_EXCHANGE_HPP_

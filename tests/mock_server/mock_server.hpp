@@ -1,0 +1,103 @@
+// An in-memory fake of the Pixxel jobs API (shared/api/ENDPOINTS.md), in the spirit of
+// stripe-mock: the SDK's tests run it in-process, users run it as `pixxel-mock-server`.
+// It is a fake *server* and deliberately does not depend on the SDK library.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pixxel::mock {
+
+/// One answered request, as given to `MockOptions::on_request`. It never carries the
+/// Authorization value.
+struct RequestLog {
+  std::string method;
+  std::string target;  // raw request target as received: percent-encoded path and query
+  int status = 0;
+  std::string request_id;  // the X-Request-Id of the answer
+};
+
+struct MockOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;                                  // 0: any free port
+  std::string api_key = "test-key";              // the only accepted Authorization value
+  std::chrono::milliseconds job_duration{3000};  // queued -> running -> completed, in total
+  std::chrono::milliseconds latency{0};          // added before every /v0/ answer
+  double fail_rate = 0;        // fraction of /v0/ requests answered 503 (documented error body)
+  double rate_limit_rate = 0;  // fraction of /v0/ requests answered 429 with Retry-After
+  int retry_after_seconds = 1;
+  std::uint64_t seed = 0;  // 0: random; otherwise deterministic ids and fault sequence
+  std::chrono::milliseconds signed_url_ttl{15 * 60 * 1000};  // lifetime of a signed URL
+  // Called once per answered request, on a server thread, after the answer is written.
+  std::function<void(const RequestLog&)> on_request;
+};
+
+/// The mock server. Routes (all answers JSON, with `X-Request-Id: req-<n>`):
+///   GET  /ping                                            no key needed
+///   POST /v0/workflows/{w}/jobs?project_id=P              any workflow id; "wf-fail" jobs fail
+///   GET  /v0/workflows/{w}/jobs[?id=&status=&created_by=&created_on=]
+///   GET  /v0/workflows/{w}/jobs/{job}
+///   PUT  /v0/workflows/{w}/jobs/{job}/download
+///   PUT  /v0/workflows/{w}/jobs/{job}/tasks/{task}/download
+///   GET  /signed/{token}?expires=<unix seconds>           the ZIP; no key needed
+/// A job's state is computed from its age on every read: queued for the first 10% of
+/// `job_duration`, then its three tasks run one after another, then it is completed.
+///
+/// @par Thread Safety
+/// All member functions may be called from any thread while the server runs.
+class MockServer {
+ public:
+  /// Throws std::invalid_argument for options out of range (rates outside 0..1, ...).
+  explicit MockServer(MockOptions options = {});
+  ~MockServer();  // stops and joins
+  MockServer(const MockServer&) = delete;
+  MockServer& operator=(const MockServer&) = delete;
+
+  /// Binds and serves on a background thread; once it returns, connections are accepted.
+  /// Throws std::runtime_error if it cannot bind, std::logic_error if called twice.
+  void start();
+  /// Stops serving and joins the server threads. Idempotent.
+  void stop();
+
+  int port() const;              // the bound port once started
+  std::string base_url() const;  // "http://127.0.0.1:<port>"
+
+  /// Every request answered so far, on any route (also /ping, /signed and unknown paths);
+  /// the last answer's X-Request-Id is `req-<request_count()>`.
+  std::size_t request_count() const;
+  std::size_t job_count() const;
+  /// Requests received by the signed-URL route, whatever their outcome.
+  std::size_t download_count() const;
+  /// The Authorization header of the last request to the signed-URL route; nullopt when it
+  /// had none (or there was none yet).
+  std::optional<std::string> last_download_authorization() const;
+
+  void set_fail_rate(double rate);
+  void set_rate_limit_rate(double rate);
+  void set_latency(std::chrono::milliseconds latency);
+  void set_job_duration(std::chrono::milliseconds duration);  // for jobs created afterwards
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// CRC-32 (ISO-HDLC, as in ZIP and zlib).
+std::uint32_t crc32(std::string_view data);
+
+struct ZipEntry {
+  std::string name;
+  std::string data;
+};
+/// A ZIP archive with the entries stored uncompressed, all dated `modified` (UTC).
+std::string make_stored_zip(const std::vector<ZipEntry>& entries, std::time_t modified);
+
+}  // namespace pixxel::mock

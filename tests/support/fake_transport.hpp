@@ -1,0 +1,69 @@
+#ifndef PIXXEL_TESTS_SUPPORT_FAKE_TRANSPORT_HPP_
+#define PIXXEL_TESTS_SUPPORT_FAKE_TRANSPORT_HPP_
+
+// A Transport that records requests and plays back scripted answers or errors, so that
+// client logic is tested without sockets.
+
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "pixxel/transport.hpp"
+
+namespace pixxel::testing {
+
+class FakeTransport : public Transport {
+ public:
+  using Step = std::function<HttpResponse(const HttpRequest&)>;
+
+  // Each send() takes the next step; when the script runs out, the last step repeats.
+  void then(Step step) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    steps_.push_back(std::move(step));
+  }
+  void then_answer(int status, std::string body, Headers headers = {}) {
+    then([=](const HttpRequest&) { return HttpResponse{status, headers, body}; });
+  }
+  template <typename E>
+  void then_throw(E error) {
+    then([error](const HttpRequest&) -> HttpResponse { throw error; });
+  }
+
+  HttpResponse send(const HttpRequest& request) override {
+    Step step;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      requests_.push_back(request);
+      if (steps_.empty()) throw std::logic_error("FakeTransport: no answer scripted");
+      step = steps_.size() > 1 ? std::move(steps_.front()) : steps_.front();
+      if (steps_.size() > 1) steps_.pop_front();
+    }
+    return step(request);
+  }
+
+  std::vector<HttpRequest> requests() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+  HttpRequest last() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_.back();
+  }
+  std::size_t count() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::deque<Step> steps_;
+  std::vector<HttpRequest> requests_;
+};
+
+}  // namespace pixxel::testing
+
+#endif  // PIXXEL_TESTS_SUPPORT_FAKE_TRANSPORT_HPP_
