@@ -5,10 +5,13 @@
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <future>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <utility>
 
+#include "internal/async_engine.hpp"
 #include "internal/decode.hpp"
 #include "internal/http.hpp"
 #include "internal/retry.hpp"
@@ -148,7 +151,7 @@ bool is_retryable_status(int status, bool may_repeat) {
 
 }  // namespace internal
 
-class PixxelClient::Impl {
+class PixxelClient::Impl : public std::enable_shared_from_this<PixxelClient::Impl> {
  public:
   explicit Impl(ClientOptions options) : options_(std::move(options)) {
     if (options_.api_key.empty()) options_.api_key = from_env("PIXXEL_API_KEY");
@@ -197,6 +200,9 @@ class PixxelClient::Impl {
     if (options_.max_response_bytes == 0) {
       throw ConfigurationError("max_response_bytes must be positive");
     }
+    if (options_.max_concurrent_requests == 0) {
+      throw ConfigurationError("max_concurrent_requests must be positive");
+    }
 
     std::string agent = std::string("pixxel-cpp/") + version();
     if (!options_.user_agent.empty()) agent += " " + options_.user_agent;
@@ -242,59 +248,73 @@ class PixxelClient::Impl {
                        options_.max_response_bytes};
   }
 
+  HttpRequest create_job_request(std::string_view workflow_id, std::string_view project_id) const {
+    validate_id("workflow_id", workflow_id);
+    validate_id("project_id", project_id);
+    return api_request("POST",
+                       url({"v0", "workflows", workflow_id, "jobs"}, {{"project_id", project_id}}));
+  }
+
+  HttpRequest get_job_request(std::string_view workflow_id, std::string_view job_id) const {
+    validate_id("workflow_id", workflow_id);
+    validate_id("job_id", job_id);
+    return api_request("GET", url({"v0", "workflows", workflow_id, "jobs", job_id}));
+  }
+
   // Sends the request with retries; returns a 2xx answer or throws the last attempt's error.
   // With a sink, a 2xx body streams into it.
   HttpResponse call(const HttpRequest& request, const BodySink* sink = nullptr) {
-    const RetryPolicy& policy = options_.retry;
-    // A repeated POST can create a second, paid-for job: only when the caller accepts that.
-    const bool may_repeat = internal::is_idempotent(request.method) || policy.retry_non_idempotent;
     for (int attempt = 1;; ++attempt) {
       const auto started = Clock::now();
-      std::exception_ptr error;
-      std::string error_text;
-      bool retryable = false;
-      int status = 0;
-      std::optional<milliseconds> retry_after;
       HttpResponse response;
+      std::exception_ptr failure;
       try {
         response = send_following_redirects(request, sink);
-        status = response.status_code;
-      } catch (const TransportError& e) {
-        error = std::current_exception();
-        error_text = e.what();
-        // Before the request left, nothing can have happened on the server.
-        retryable = !e.request_sent() || may_repeat;
-      } catch (const Error& e) {
-        error = std::current_exception();
-        error_text = e.what();
+      } catch (const Error&) {
+        failure = std::current_exception();
       }
-      if (!error && (status < 200 || status > 299)) {
-        if (auto value = find_header(response.headers, "Retry-After")) {
-          retry_after = internal::parse_retry_after(*value, std::chrono::system_clock::now());
-        }
-        error = make_api_error(
-            status, redact(std::move(response.body)),
-            redact(find_header(response.headers, "X-Request-Id").value_or(std::string())),
-            retry_after);
-        try {
-          std::rethrow_exception(error);
-        } catch (const ApiError& e) {
-          error_text = e.what();
-        }
-        retryable = internal::is_retryable_status(status, may_repeat);
-      }
-      notify(request, attempt, status,
-             std::chrono::duration_cast<milliseconds>(Clock::now() - started), error_text);
-      if (!error) return response;
-      if (!retryable || attempt > policy.max_retries) std::rethrow_exception(error);
-      milliseconds delay = backoff(attempt);
-      if (retry_after) {
-        // Waiting longer than the caller allowed would hide a stall; give up instead.
-        if (*retry_after > policy.max_retry_after) std::rethrow_exception(error);
-        delay = *retry_after;
-      }
-      std::this_thread::sleep_for(delay);
+      Outcome outcome = evaluate(request, std::move(response), failure);
+      notify(request, attempt, outcome, started);
+      if (!outcome.error) return std::move(outcome.response);
+      const auto delay = next_delay(outcome, attempt);
+      if (!delay) std::rethrow_exception(outcome.error);
+      std::this_thread::sleep_for(*delay);
     }
+  }
+
+  // The same call on the client's multi loop: retries wait on timers there, not on threads.
+  // `build` validates the arguments and makes the request; its errors, like every other,
+  // arrive through the future.
+  template <typename Build, typename T>
+  std::future<T> call_async(Build build, T (*decoder)(std::string_view)) {
+    HttpRequest request;
+    try {
+      request = build();
+    } catch (const Error&) {
+      std::promise<T> failed;
+      failed.set_exception(std::current_exception());
+      return failed.get_future();
+    }
+    if (options_.transport) {
+      // A custom transport has only the blocking interface: run the call on a thread. Not
+      // std::async, whose future would block in its destructor.
+      auto promise = std::make_shared<std::promise<T>>();
+      std::future<T> future = promise->get_future();
+      std::thread([self = shared_from_this(), request = std::move(request), decoder, promise] {
+        try {
+          promise->set_value(self->decode(self->call(request), decoder));
+        } catch (...) {
+          promise->set_exception(std::current_exception());
+        }
+      }).detach();
+      return future;
+    }
+    auto state = std::make_shared<AsyncCall<T>>();
+    state->request = std::move(request);
+    state->decoder = decoder;
+    std::future<T> future = state->promise.get_future();
+    submit_attempt(state, Clock::now());
+    return future;
   }
 
   template <typename T>
@@ -315,67 +335,210 @@ class PixxelClient::Impl {
   const ClientOptions& options() const { return options_; }
 
  private:
-  HttpResponse send_following_redirects(HttpRequest request, const BodySink* sink) {
-    const auto deadline = Clock::now() + options_.timeout;
-    auto current = internal::parse_url(request.url);
-    if (!current) throw InvalidArgumentError("not an absolute http(s) URL");
-    for (int hop = 0;; ++hop) {
-      HttpResponse response =
-          sink != nullptr ? transport_->send_streaming(request, *sink) : transport_->send(request);
-      if (!is_redirect(response.status_code)) return response;
-      auto location = find_header(response.headers, "Location");
-      if (!location) return response;
-      auto next = internal::resolve_location(*current, *location);
-      auto parsed = next ? internal::parse_url(*next) : std::nullopt;
-      if (!parsed) return response;
-      if (hop == kMaxRedirects) {
-        throw TransportError(request.method + " " + internal::loggable_url(request) +
-                             ": more than " + std::to_string(kMaxRedirects) + " redirects");
+  // What one attempt came to.
+  struct Outcome {
+    HttpResponse response;  // the 2xx answer, when there is no error
+    std::exception_ptr error;
+    std::string error_text;
+    int status = 0;
+    bool retryable = false;
+    std::optional<milliseconds> retry_after;
+  };
+
+  template <typename T>
+  struct AsyncCall {
+    HttpRequest request;
+    HttpRequest current;  // the request of this hop (after redirects)
+    T (*decoder)(std::string_view) = nullptr;
+    std::promise<T> promise;
+    int attempt = 1;
+    int hop = 0;
+    Clock::time_point started;
+  };
+
+  // Classifies an attempt's answer or failure (a pixxel::Error) by the retry rules.
+  Outcome evaluate(const HttpRequest& request, HttpResponse response,
+                   std::exception_ptr failure) const {
+    // A repeated POST can create a second, paid-for job: only when the caller accepts that.
+    const bool may_repeat =
+        internal::is_idempotent(request.method) || options_.retry.retry_non_idempotent;
+    Outcome out;
+    if (failure) {
+      out.error = failure;
+      try {
+        std::rethrow_exception(failure);
+      } catch (const TransportError& e) {
+        out.error_text = e.what();
+        // Before the request left, nothing can have happened on the server.
+        out.retryable = !e.request_sent() || may_repeat;
+      } catch (const std::exception& e) {
+        out.error_text = e.what();
       }
-      if (parsed->origin != base_.origin) {
-        // The key belongs to the configured origin alone: never another scheme, host or port.
-        request.headers.erase(std::remove_if(request.headers.begin(), request.headers.end(),
-                                             [](const auto& h) {
-                                               return internal::iequals(h.first, "Authorization");
-                                             }),
-                              request.headers.end());
-      }
-      const int status = response.status_code;
-      if (status == 303 || ((status == 301 || status == 302) && request.method == "POST")) {
-        request.method = "GET";
-        request.body.clear();
-      }
-      if (options_.timeout.count() > 0 && request.timeout.count() > 0) {
-        const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) {
-          throw TimeoutError(request.method + " " + internal::loggable_url(request) +
-                             ": timed out while following redirects");
-        }
-        request.timeout = left;
-      }
-      request.url = std::move(*next);
-      current = std::move(parsed);
+      return out;
     }
+    out.status = response.status_code;
+    if (out.status >= 200 && out.status <= 299) {
+      out.response = std::move(response);
+      return out;
+    }
+    if (auto value = find_header(response.headers, "Retry-After")) {
+      out.retry_after = internal::parse_retry_after(*value, std::chrono::system_clock::now());
+    }
+    out.error = make_api_error(
+        out.status, redact(std::move(response.body)),
+        redact(find_header(response.headers, "X-Request-Id").value_or(std::string())),
+        out.retry_after);
+    try {
+      std::rethrow_exception(out.error);
+    } catch (const ApiError& e) {
+      out.error_text = e.what();
+    }
+    out.retryable = internal::is_retryable_status(out.status, may_repeat);
+    return out;
   }
 
-  milliseconds backoff(int retry) const {
+  // The pause before the next attempt, or nullopt when `outcome` is final.
+  std::optional<milliseconds> next_delay(const Outcome& outcome, int attempt) const {
+    const RetryPolicy& policy = options_.retry;
+    if (!outcome.retryable || attempt > policy.max_retries) return std::nullopt;
+    if (outcome.retry_after) {
+      // Waiting longer than the caller allowed would hide a stall; give up instead.
+      if (*outcome.retry_after > policy.max_retry_after) return std::nullopt;
+      return *outcome.retry_after;
+    }
     // Full jitter: many clients failing together do not retry together.
     thread_local std::mt19937_64 rng{std::random_device{}()};
-    return internal::backoff_delay(options_.retry, retry,
+    return internal::backoff_delay(policy, attempt,
                                    std::uniform_real_distribution<double>(0.0, 1.0)(rng));
   }
 
-  void notify(const HttpRequest& request, int attempt, int status, milliseconds elapsed,
-              const std::string& error) const noexcept {
+  // The request that follows a redirect answer, or nullopt when `response` is not one to
+  // follow. Throws TransportError past kMaxRedirects and TimeoutError past `deadline`.
+  std::optional<HttpRequest> follow(const HttpRequest& request, const HttpResponse& response,
+                                    int hop, Clock::time_point deadline) const {
+    const int status = response.status_code;
+    if (!is_redirect(status)) return std::nullopt;
+    auto location = find_header(response.headers, "Location");
+    auto current = internal::parse_url(request.url);
+    if (!location || !current) return std::nullopt;
+    auto next_url = internal::resolve_location(*current, *location);
+    auto next = next_url ? internal::parse_url(*next_url) : std::nullopt;
+    if (!next) return std::nullopt;
+    if (hop >= kMaxRedirects) {
+      throw TransportError(request.method + " " + internal::loggable_url(request) + ": more than " +
+                           std::to_string(kMaxRedirects) + " redirects");
+    }
+    HttpRequest out = request;
+    out.url = std::move(*next_url);
+    if (next->origin != base_.origin) {
+      // The key belongs to the configured origin alone: never another scheme, host or port.
+      out.headers.erase(
+          std::remove_if(out.headers.begin(), out.headers.end(),
+                         [](const auto& h) { return internal::iequals(h.first, "Authorization"); }),
+          out.headers.end());
+    }
+    if (status == 303 || ((status == 301 || status == 302) && out.method == "POST")) {
+      out.method = "GET";
+      out.body.clear();
+    }
+    if (out.timeout.count() > 0) {
+      const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) {
+        throw TimeoutError(request.method + " " + internal::loggable_url(request) +
+                           ": timed out while following redirects");
+      }
+      out.timeout = left;
+    }
+    return out;
+  }
+
+  HttpResponse send_following_redirects(HttpRequest request, const BodySink* sink) {
+    const auto deadline = Clock::now() + request.timeout;
+    for (int hop = 0;; ++hop) {
+      HttpResponse response =
+          sink != nullptr ? transport_->send_streaming(request, *sink) : transport_->send(request);
+      auto next = follow(request, response, hop, deadline);
+      if (!next) return response;
+      request = std::move(*next);
+    }
+  }
+
+  internal::AsyncEngine& engine() {
+    std::call_once(engine_once_, [this] {
+      engine_ = std::make_unique<internal::AsyncEngine>(
+          CurlTransportOptions{options_.verify_tls, options_.ca_bundle},
+          options_.max_concurrent_requests);
+    });
+    return *engine_;
+  }
+
+  template <typename T>
+  void submit_attempt(const std::shared_ptr<AsyncCall<T>>& state, Clock::time_point when) {
+    state->started = when;
+    state->current = state->request;
+    state->hop = 0;
+    // The engine is destroyed before the rest of Impl, and runs every callback first.
+    engine().submit(
+        state->current,
+        [this, state](internal::AsyncResult r) { on_async_result(state, std::move(r)); }, when);
+  }
+
+  template <typename T>
+  void on_async_result(const std::shared_ptr<AsyncCall<T>>& state, internal::AsyncResult result) {
+    if (result.shutting_down) {
+      state->promise.set_exception(result.error);
+      return;
+    }
+    if (!result.error) {
+      try {
+        auto next = follow(state->current, result.response, state->hop,
+                           state->started + state->request.timeout);
+        if (next) {
+          ++state->hop;
+          state->current = std::move(*next);
+          engine().submit(state->current, [this, state](internal::AsyncResult r) {
+            on_async_result(state, std::move(r));
+          });
+          return;
+        }
+      } catch (const Error&) {
+        result.error = std::current_exception();
+      }
+    }
+    Outcome outcome = evaluate(state->request, std::move(result.response), result.error);
+    notify(state->request, state->attempt, outcome, state->started);
+    if (!outcome.error) {
+      try {
+        state->promise.set_value(decode(outcome.response, state->decoder));
+      } catch (...) {
+        state->promise.set_exception(std::current_exception());
+      }
+      return;
+    }
+    const auto delay = next_delay(outcome, state->attempt);
+    if (!delay) {
+      state->promise.set_exception(outcome.error);
+      return;
+    }
+    ++state->attempt;
+    submit_attempt(state, Clock::now() + *delay);
+  }
+
+  void notify(const HttpRequest& request, int attempt, const Outcome& outcome,
+              Clock::time_point started) const noexcept {
     if (!options_.on_request) return;
     try {
       Headers headers = request.headers;
       for (auto& [name, value] : headers) {
         if (internal::iequals(name, "Authorization")) value = "***";
       }
-      RequestEvent event{
-          request.method,    internal::loggable_url(request), attempt, status, elapsed, error,
-          std::move(headers)};
+      RequestEvent event{request.method,
+                         internal::loggable_url(request),
+                         attempt,
+                         outcome.status,
+                         std::chrono::duration_cast<milliseconds>(Clock::now() - started),
+                         outcome.error_text,
+                         std::move(headers)};
       options_.on_request(event);
     } catch (...) {
       // An observer must not turn a finished call (perhaps a created job) into a failure.
@@ -387,6 +550,9 @@ class PixxelClient::Impl {
   internal::ParsedUrl base_;
   Headers headers_;
   std::shared_ptr<Transport> transport_;
+  std::once_flag engine_once_;
+  // Last: destroyed first, failing the calls in flight while the rest is still alive.
+  std::unique_ptr<internal::AsyncEngine> engine_;
 };
 
 PixxelClient::PixxelClient(ClientOptions options)
@@ -395,11 +561,8 @@ PixxelClient::PixxelClient(ClientOptions options)
 const std::string& PixxelClient::base_url() const noexcept { return impl_->base_url(); }
 
 Job PixxelClient::create_job(std::string_view workflow_id, std::string_view project_id) {
-  validate_id("workflow_id", workflow_id);
-  validate_id("project_id", project_id);
-  const std::string url =
-      impl_->url({"v0", "workflows", workflow_id, "jobs"}, {{"project_id", project_id}});
-  return impl_->decode(impl_->call(impl_->api_request("POST", url)), &internal::decode_job);
+  return impl_->decode(impl_->call(impl_->create_job_request(workflow_id, project_id)),
+                       &internal::decode_job);
 }
 
 }  // namespace pixxel
@@ -407,10 +570,20 @@ Job PixxelClient::create_job(std::string_view workflow_id, std::string_view proj
 namespace pixxel {
 
 Job PixxelClient::get_job(std::string_view workflow_id, std::string_view job_id) {
-  validate_id("workflow_id", workflow_id);
-  validate_id("job_id", job_id);
-  const std::string url = impl_->url({"v0", "workflows", workflow_id, "jobs", job_id});
-  return impl_->decode(impl_->call(impl_->api_request("GET", url)), &internal::decode_job);
+  return impl_->decode(impl_->call(impl_->get_job_request(workflow_id, job_id)),
+                       &internal::decode_job);
+}
+
+std::future<Job> PixxelClient::create_job_async(std::string_view workflow_id,
+                                                std::string_view project_id) {
+  return impl_->call_async([&] { return impl_->create_job_request(workflow_id, project_id); },
+                           &internal::decode_job);
+}
+
+std::future<Job> PixxelClient::get_job_async(std::string_view workflow_id,
+                                             std::string_view job_id) {
+  return impl_->call_async([&] { return impl_->get_job_request(workflow_id, job_id); },
+                           &internal::decode_job);
 }
 
 std::vector<Job> PixxelClient::list_jobs(std::string_view workflow_id, const ListJobsQuery& query) {

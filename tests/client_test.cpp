@@ -10,6 +10,7 @@
 
 #include "pixxel/pixxel.hpp"
 #include "support/fake_transport.hpp"
+#include "support/http_date.hpp"
 
 namespace pixxel {
 namespace {
@@ -356,13 +357,8 @@ TEST_F(ClientTest, RateLimitErrorReadsRetryAfterSeconds) {
 }
 
 TEST_F(ClientTest, RateLimitErrorReadsRetryAfterHttpDate) {
-  // An HTTP-date 30 s ahead, rendered the way servers do.
-  const auto when = std::chrono::system_clock::now() + std::chrono::seconds(30);
-  const std::time_t t = std::chrono::system_clock::to_time_t(when);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char date[64];
-  std::strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  // Truncated to whole seconds: the wait is up to a second shorter.
+  const std::string date = testing::http_date_in(std::chrono::seconds(30));
   transport_->then_answer(429, "{}", {{"retry-after", date}});
   auto e = catch_error<RateLimitError>(PixxelClient(options()));
   ASSERT_TRUE(e.retry_after().has_value());

@@ -11,6 +11,7 @@
 #include "../src/internal/retry.hpp"
 #include "pixxel/pixxel.hpp"
 #include "support/fake_transport.hpp"
+#include "support/http_date.hpp"
 
 namespace pixxel {
 namespace {
@@ -90,13 +91,8 @@ TEST_F(RetryTest, RetryAfterSecondsIsHonoured) {
 }
 
 TEST_F(RetryTest, RetryAfterHttpDateIsHonoured) {
-  // Two seconds ahead, truncated to whole seconds by the format: a wait of 1 to 2 s.
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() +
-                                                             std::chrono::seconds(2));
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char date[64];
-  std::strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  // Truncated to whole seconds: the wait is up to a second shorter.
+  const std::string date = testing::http_date_in(std::chrono::seconds(2));
   transport_->then_answer(429, "{}", {{"Retry-After", date}});
   transport_->then_answer(200, kJob);
   const auto started = std::chrono::steady_clock::now();

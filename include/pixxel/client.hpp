@@ -5,6 +5,7 @@
 /// `PixxelClient`: the calls of the Pixxel jobs API.
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,6 +52,24 @@ class PIXXEL_EXPORT PixxelClient {
   /// request may have reached the server unless `RetryPolicy::retry_non_idempotent`.
   /// @throws InvalidArgumentError for an empty id, `.` or `..`, or control characters.
   Job create_job(std::string_view workflow_id, std::string_view project_id);
+
+  /// `create_job` without blocking: the answer, or the same typed error, arrives through the
+  /// future. Runs on the client's single libcurl multi loop (no thread per call), with the
+  /// same retries, whose pauses are timers there; at most
+  /// `ClientOptions::max_concurrent_requests` calls are in flight, the rest queue. With a
+  /// custom `transport`, each call runs the blocking path on a thread of its own.
+  ///
+  /// Destroying the last copy of the client fails the calls still in flight: their futures
+  /// get a `TransportError`. Argument errors arrive through the future too.
+  /// @code
+  /// std::vector<std::future<pixxel::Job>> jobs;
+  /// for (const auto& wf : workflows) jobs.push_back(client.create_job_async(wf, project));
+  /// for (auto& f : jobs) std::cout << f.get().id << "\n";
+  /// @endcode
+  std::future<Job> create_job_async(std::string_view workflow_id, std::string_view project_id);
+
+  /// `get_job` without blocking; see `create_job_async`.
+  std::future<Job> get_job_async(std::string_view workflow_id, std::string_view job_id);
 
   /// The job as it is now: `GET /v0/workflows/{workflow_id}/jobs/{job_id}`.
   /// @throws NotFoundError for an unknown job.

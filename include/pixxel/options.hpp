@@ -45,12 +45,15 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{60000};          ///< Per attempt; 0: no limit.
   RetryPolicy retry;
   std::size_t max_response_bytes = 64u << 20;  ///< Larger answers throw ResponseTooLargeError.
-  bool verify_tls = true;                      ///< Verify certificates (libcurl transport).
+  /// Asynchronous calls in flight at once (one connection each); more wait their turn.
+  std::size_t max_concurrent_requests = 64;
+  bool verify_tls = true;            ///< Verify certificates (libcurl transport).
   std::string ca_bundle;             ///< PEM file of trusted CAs; empty: the system store.
   bool allow_insecure_http = false;  ///< Permit http:// to a host that is not loopback.
   std::string user_agent;            ///< Appended to `pixxel-cpp/<version>` in `User-Agent`.
-  /// Called once per attempt, after it ends, with the key redacted. Called on the thread
-  /// that made the call; it must not throw.
+  /// Called once per attempt, after it ends, with the key redacted: on the thread that made
+  /// the call, or for asynchronous calls on the client's loop thread (so it must be
+  /// thread-safe if both are used). Exceptions it throws are ignored.
   std::function<void(const RequestEvent&)> on_request;
   /// Empty: the libcurl transport, built from `verify_tls` and `ca_bundle`.
   std::shared_ptr<Transport> transport;

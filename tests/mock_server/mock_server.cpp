@@ -11,11 +11,11 @@
 #include <array>
 #include <atomic>
 #include <cctype>
-#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <mutex>
 #include <random>
@@ -340,9 +340,11 @@ json render_task(const JobRecord& job, std::size_t i, microseconds age) {
   const bool failed = status == "failed";
 
   std::string state_msg = "processing";
-  if (!started)
-    state_msg = i == 0 ? "waiting in queue" : std::string("waiting for ") + job.tasks[i - 1].name;
-  if (done) state_msg = failed ? "block exited with an error" : "done";
+  if (!started) {
+    state_msg = i == 0 ? "waiting in queue" : "waiting for " + job.tasks[i - 1].name;
+  } else if (done) {
+    state_msg = failed ? "block exited with an error" : "done";
+  }
 
   std::string logs;
   if (started) logs += job.timestamp(job.task_start(i)) + " " + task.name + ": started\n";
@@ -433,15 +435,13 @@ std::string url_host(const std::string& host) {
 
 void check_rate(double rate, const char* name) {
   if (!(rate >= 0 && rate <= 1)) {
-    throw std::invalid_argument(std::string("pixxel mock server: ") + name +
-                                " must be between 0 and 1");
+    throw std::invalid_argument(std::string("MockOptions::") + name + " must be between 0 and 1");
   }
 }
 
 void check_not_negative(std::chrono::milliseconds value, const char* name) {
   if (value.count() < 0) {
-    throw std::invalid_argument(std::string("pixxel mock server: ") + name +
-                                " must not be negative");
+    throw std::invalid_argument(std::string("MockOptions::") + name + " must not be negative");
   }
 }
 
@@ -509,13 +509,13 @@ class MockServer::Impl {
     check_not_negative(options_.latency, "latency");
     check_not_negative(options_.signed_url_ttl, "signed_url_ttl");
     if (options_.retry_after_seconds < 0) {
-      throw std::invalid_argument("pixxel mock server: retry_after_seconds must not be negative");
+      throw std::invalid_argument("MockOptions::retry_after_seconds must not be negative");
     }
     if (options_.port < 0 || options_.port > 65535) {
-      throw std::invalid_argument("pixxel mock server: port must be between 0 and 65535");
+      throw std::invalid_argument("MockOptions::port must be between 0 and 65535");
     }
     if (options_.api_key.empty()) {
-      throw std::invalid_argument("pixxel mock server: api_key must not be empty");
+      throw std::invalid_argument("MockOptions::api_key must not be empty");
     }
 
     std::uint64_t seed = options_.seed;
@@ -537,16 +537,20 @@ class MockServer::Impl {
 
   void start() {
     std::lock_guard<std::mutex> lifecycle(lifecycle_mutex_);
-    if (started_) throw std::logic_error("pixxel mock server: start() called twice");
+    if (started_) throw std::logic_error("MockServer::start() called twice");
     const int bound =
         options_.port == 0
             ? server_.bind_to_any_port(options_.host)
             : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
     if (bound <= 0) {
-      throw std::runtime_error("pixxel mock server: cannot bind " + options_.host + ":" +
+      throw std::runtime_error("cannot bind the mock server to " + options_.host + ":" +
                                std::to_string(options_.port));
     }
     port_ = bound;
+    // httplib listens with a backlog of 5: a burst of new connections (many clients, or
+    // asynchronous calls) would overflow it, and each dropped SYN costs the client a 1 s
+    // retransmission. listen() again raises the backlog of the bound socket.
+    ::listen(server_.listening_socket(), 1024);
     socklen_t size = sizeof listening_address_;
     getsockname(server_.listening_socket(), reinterpret_cast<sockaddr*>(&listening_address_),
                 &size);
@@ -634,6 +638,11 @@ class MockServer::Impl {
 
   void configure() {
     server_.set_tcp_nodelay(true);
+    // httplib's default pool has 8 threads, each held by a keep-alive connection until it
+    // has been idle for 5 s: a 9th concurrent client would wait that long. Many SDK
+    // clients (and asynchronous calls) keep more connections than that.
+    server_.new_task_queue = [] { return new httplib::ThreadPool(256); };
+    server_.set_keep_alive_max_count(100000);
     // httplib's default also sets SO_REUSEPORT, which lets a second server bind a port that
     // is in use and silently take half of its connections.
     server_.set_socket_options([](socket_t sock) {
@@ -651,7 +660,7 @@ class MockServer::Impl {
     // "%2F" would become two segments and hit no route (or the wrong one), and its regexes
     // run on decoded text. The /v0/ routes therefore match the raw req.target and decode each
     // captured segment on its own: "a%2Fb" is the id "a/b", "a%20b" is "a b", "%zz" stays.
-    // "[\s\S]" because '.' would not match a decoded "%0A".
+    // "[\s\S]", as '.' would not match a decoded "%0A".
     const std::string v0 = R"(/v0/[\s\S]*)";
     server_.Get(
         v0, [this](const httplib::Request& req, httplib::Response& res) { serve_api(req, res); });
@@ -767,8 +776,9 @@ class MockServer::Impl {
         continue;
       }
       Captures captures;
-      for (std::size_t i = 1; i < match.size(); ++i)
+      for (std::size_t i = 1; i < match.size(); ++i) {
         captures.push_back(percent_decode(match.str(i)));
+      }
       (this->*route.handler)(req, res, captures);
       return;
     }
@@ -861,11 +871,15 @@ class MockServer::Impl {
                          std::optional<std::size_t> task) {
     const auto ttl = std::chrono::duration_cast<microseconds>(options_.signed_url_ttl);
     const auto expires_wall = SystemClock::now() + ttl;
+    const auto now = SteadyClock::now();
     std::string token;
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      for (auto link = links_.begin(); link != links_.end();) {
+        link = now >= link->second.expires ? links_.erase(link) : std::next(link);
+      }
       token = make_id_locked();
-      links_.emplace(token, SignedLink{std::move(job), task, SteadyClock::now() + ttl});
+      links_.emplace(token, SignedLink{std::move(job), task, now + ttl});
     }
     std::string base = base_url();
     if (is_wildcard_host(options_.host) && req.has_header("Host")) {

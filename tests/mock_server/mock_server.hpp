@@ -36,7 +36,8 @@ struct MockOptions {
   int retry_after_seconds = 1;
   std::uint64_t seed = 0;  // 0: random; otherwise deterministic ids and fault sequence
   std::chrono::milliseconds signed_url_ttl{15 * 60 * 1000};  // lifetime of a signed URL
-  // Called once per answered request, on a server thread, after the answer is written.
+  // Called once per answered request, on a server thread, after the answer is written;
+  // it must not throw.
   std::function<void(const RequestLog&)> on_request;
 };
 

@@ -34,6 +34,8 @@ int bind_loopback(int backlog, int& port) {
 
 }  // namespace
 
+constexpr std::size_t kServerThreads = 128;
+
 void wait_until_running(const httplib::Server& server) {
   // httplib's stop() does nothing until the listen loop has started, so a test that ends
   // quickly would otherwise hang in join().
@@ -42,6 +44,12 @@ void wait_until_running(const httplib::Server& server) {
 
 TestServer::TestServer() {
   server_.set_tcp_nodelay(true);
+  // httplib closes a keep-alive connection after 5 requests by default, which would hide
+  // whether the client reuses connections.
+  server_.set_keep_alive_max_count(100000);
+  // httplib's default pool has 8 threads, each held by a keep-alive connection until it has
+  // been idle for 5 s: a 9th concurrent connection would wait that long.
+  server_.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
     RecordedRequest r{req.method, req.target, req.path, req.headers, req.body, req.remote_port};
     std::lock_guard<std::mutex> lock(mutex_);
@@ -56,6 +64,9 @@ TestServer::~TestServer() { stop(); }
 void TestServer::start() {
   port_ = server_.bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("cannot bind 127.0.0.1");
+  // httplib listens with a backlog of 5; a burst of connections would overflow it, and each
+  // dropped SYN costs a 1 s retransmission. listen() again raises the backlog.
+  ::listen(server_.listening_socket(), 1024);
   thread_ = std::thread([this] { server_.listen_after_bind(); });
   wait_until_running(server_);
 }

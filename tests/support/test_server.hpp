@@ -33,6 +33,12 @@ struct RecordedRequest {
   }
 };
 
+// httplib::Server with access to its listening socket.
+class HttpServer : public httplib::Server {
+ public:
+  socket_t listening_socket() const { return svr_sock_; }
+};
+
 // A cpp-httplib server that records every request before routing it. Register routes on
 // `http()` before `start()`.
 class TestServer {
@@ -59,7 +65,7 @@ class TestServer {
   void hold(std::chrono::milliseconds limit);
 
  private:
-  httplib::Server server_;
+  HttpServer server_;
   std::thread thread_;
   int port_ = 0;
   mutable std::mutex mutex_;

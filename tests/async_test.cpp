@@ -1,0 +1,289 @@
+// create_job_async and get_job_async: one multi loop per client, errors through futures,
+// retries as timers, the in-flight cap, and destruction with calls in flight.
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "pixxel/pixxel.hpp"
+#include "support/fake_transport.hpp"
+#include "support/test_server.hpp"
+
+namespace pixxel {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TestServer;
+
+constexpr char kKey[] = "async-key";
+
+ClientOptions options_for(const std::string& url) {
+  ClientOptions o;
+  o.api_key = kKey;
+  o.base_url = url;
+  o.retry.initial_backoff = 1ms;
+  o.retry.max_backoff = 5ms;
+  return o;
+}
+
+// Echoes the workflow id as the job id, so each answer can be matched to its call.
+void serve_echo(TestServer& server) {
+  server.http().Post(
+      R"(/v0/workflows/([^/]+)/jobs)", [](const httplib::Request& req, httplib::Response& res) {
+        res.set_content(R"({"id": ")" + req.matches[1].str() + R"("})", "application/json");
+      });
+  server.http().Get(R"(/v0/workflows/([^/]+)/jobs/([^/]+))", [](const httplib::Request& req,
+                                                                httplib::Response& res) {
+    res.set_content(R"({"id": ")" + req.matches[2].str() + R"(", "status": "running"})",
+                    "application/json");
+  });
+}
+
+// Waits (bounded) until `condition` holds; true if it did.
+template <typename F>
+bool eventually(F condition, std::chrono::milliseconds limit = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+TEST(AsyncTest, ManyConcurrentCallsAllAnswered) {
+  TestServer server;
+  serve_echo(server);
+  server.start();
+  ClientOptions o = options_for(server.url());
+  o.max_concurrent_requests = 16;
+  PixxelClient client(o);
+  std::vector<std::future<Job>> futures;
+  for (int i = 0; i < 200; ++i) {
+    futures.push_back(client.create_job_async("wf-" + std::to_string(i), "p"));
+  }
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(futures[i].get().id, "wf-" + std::to_string(i));
+  }
+  EXPECT_EQ(server.request_count(), 200u);
+  EXPECT_LE(server.connection_count(), 16u);
+}
+
+TEST(AsyncTest, GetJobAsyncReadsTheJob) {
+  TestServer server;
+  serve_echo(server);
+  server.start();
+  PixxelClient client(options_for(server.url()));
+  Job job = client.get_job_async("wf", "job 1").get();
+  EXPECT_EQ(job.id, "job 1");
+  EXPECT_EQ(job.status, "running");
+  EXPECT_EQ(server.last_request().target, "/v0/workflows/wf/jobs/job%201");
+  EXPECT_EQ(server.last_request().header("Authorization"), kKey);
+}
+
+TEST(AsyncTest, ApiErrorsArriveThroughTheFuture) {
+  TestServer server;
+  server.http().Get(
+      R"(/v0/workflows/([^/]+)/jobs/([^/]+))", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 404;
+        res.set_header("X-Request-Id", "req-404");
+        res.set_content(R"({"error": {"message": "no such job"}})", "application/json");
+      });
+  server.start();
+  PixxelClient client(options_for(server.url()));
+  auto future = client.get_job_async("wf", "missing");
+  try {
+    future.get();
+    FAIL() << "expected NotFoundError";
+  } catch (const NotFoundError& e) {
+    EXPECT_EQ(e.message(), "no such job");
+    EXPECT_EQ(e.request_id(), "req-404");
+  }
+}
+
+TEST(AsyncTest, DecodeAndArgumentErrorsArriveThroughTheFuture) {
+  TestServer server;
+  server.http().Post(R"(/v0/workflows/([^/]+)/jobs)",
+                     [](const httplib::Request&, httplib::Response& res) {
+                       res.set_content(R"({"tasks": [{"progress": []}]})", "application/json");
+                     });
+  server.start();
+  PixxelClient client(options_for(server.url()));
+  try {
+    client.create_job_async("wf", "p").get();
+    FAIL() << "expected DecodeError";
+  } catch (const DecodeError& e) {
+    EXPECT_EQ(e.path(), "tasks[0].progress");
+    EXPECT_EQ(e.status_code(), 200);
+  }
+  auto bad = client.create_job_async("..", "p");
+  EXPECT_THROW(bad.get(), InvalidArgumentError);
+  EXPECT_THROW(client.get_job_async("wf", "").get(), InvalidArgumentError);
+}
+
+TEST(AsyncTest, TransportErrorsArriveThroughTheFuture) {
+  ClientOptions o = options_for("http://127.0.0.1:" + std::to_string(testing::refused_port()));
+  o.retry.max_retries = 1;
+  std::atomic<int> attempts{0};
+  o.on_request = [&](const RequestEvent&) { ++attempts; };
+  PixxelClient client(o);
+  try {
+    client.create_job_async("wf", "p").get();
+    FAIL() << "expected TransportError";
+  } catch (const TransportError& e) {
+    EXPECT_FALSE(e.request_sent());
+  }
+  EXPECT_EQ(attempts.load(), 2);
+}
+
+TEST(AsyncTest, RetriesRunInTheLoop) {
+  TestServer server;
+  std::atomic<int> calls{0};
+  server.http().Post(R"(/v0/workflows/([^/]+)/jobs)",
+                     [&](const httplib::Request&, httplib::Response& res) {
+                       if (calls++ < 2) {
+                         res.status = 503;
+                         res.set_content("{}", "application/json");
+                         return;
+                       }
+                       res.set_content(R"({"id": "job-1"})", "application/json");
+                     });
+  server.start();
+  std::vector<int> statuses;
+  std::mutex mutex;
+  ClientOptions o = options_for(server.url());
+  o.on_request = [&](const RequestEvent& e) {
+    std::lock_guard<std::mutex> lock(mutex);
+    statuses.push_back(e.status_code);
+  };
+  PixxelClient client(o);
+  EXPECT_EQ(client.create_job_async("wf", "p").get().id, "job-1");
+  std::lock_guard<std::mutex> lock(mutex);
+  EXPECT_EQ(statuses, (std::vector<int>{503, 503, 200}));
+}
+
+TEST(AsyncTest, PostIsNotRetriedAfterAServerError) {
+  TestServer server;
+  server.http().Post(R"(/v0/workflows/([^/]+)/jobs)",
+                     [](const httplib::Request&, httplib::Response& res) {
+                       res.status = 500;
+                       res.set_content("{}", "application/json");
+                     });
+  server.start();
+  PixxelClient client(options_for(server.url()));
+  EXPECT_THROW(client.create_job_async("wf", "p").get(), ServerError);
+  EXPECT_EQ(server.request_count(), 1u);
+}
+
+TEST(AsyncTest, InFlightCallsNeverExceedTheCap) {
+  TestServer server;
+  std::atomic<int> current{0};
+  std::atomic<int> peak{0};
+  server.http().Post(R"(/v0/workflows/([^/]+)/jobs)",
+                     [&](const httplib::Request&, httplib::Response& res) {
+                       const int now = ++current;
+                       int seen = peak.load();
+                       while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+                       }
+                       // Simulated server latency, so that calls overlap.
+                       std::this_thread::sleep_for(20ms);
+                       --current;
+                       res.set_content(R"({"id": "j"})", "application/json");
+                     });
+  server.start();
+  ClientOptions o = options_for(server.url());
+  o.max_concurrent_requests = 3;
+  PixxelClient client(o);
+  std::vector<std::future<Job>> futures;
+  for (int i = 0; i < 12; ++i) futures.push_back(client.create_job_async("wf", "p"));
+  for (auto& f : futures) EXPECT_EQ(f.get().id, "j");
+  EXPECT_LE(peak.load(), 3);
+  EXPECT_GE(peak.load(), 1);
+}
+
+TEST(AsyncTest, DestroyingTheClientFailsCallsInFlight) {
+  TestServer server;
+  server.http().Post(R"(/v0/workflows/([^/]+)/jobs)",
+                     [&](const httplib::Request&, httplib::Response& res) {
+                       server.hold(30s);
+                       res.set_content(R"({"id": "late"})", "application/json");
+                     });
+  server.start();
+  std::vector<std::future<Job>> futures;
+  {
+    PixxelClient client(options_for(server.url()));
+    for (int i = 0; i < 5; ++i) futures.push_back(client.create_job_async("wf", "p"));
+    ASSERT_TRUE(eventually([&] { return server.request_count() == 5; }));
+  }
+  for (auto& f : futures) {
+    ASSERT_EQ(f.wait_for(0s), std::future_status::ready);
+    try {
+      f.get();
+      FAIL() << "expected TransportError";
+    } catch (const TransportError& e) {
+      EXPECT_TRUE(e.request_sent());
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("destroyed"));
+    }
+  }
+}
+
+TEST(AsyncTest, DestroyingTheClientFailsCallsWaitingToRetry) {
+  TestServer server;
+  server.http().Post(R"(/v0/workflows/([^/]+)/jobs)",
+                     [](const httplib::Request&, httplib::Response& res) {
+                       res.status = 503;
+                       res.set_header("Retry-After", "30");
+                       res.set_content("{}", "application/json");
+                     });
+  server.start();
+  std::future<Job> future;
+  {
+    PixxelClient client(options_for(server.url()));
+    future = client.create_job_async("wf", "p");
+    ASSERT_TRUE(eventually([&] { return server.request_count() == 1; }));
+    // The retry now waits 30 s on a timer in the loop.
+    EXPECT_EQ(future.wait_for(50ms), std::future_status::timeout);
+  }
+  ASSERT_EQ(future.wait_for(0s), std::future_status::ready);
+  EXPECT_THROW(future.get(), TransportError);
+}
+
+TEST(AsyncTest, CopiesShareOneLoop) {
+  TestServer server;
+  serve_echo(server);
+  server.start();
+  PixxelClient a(options_for(server.url()));
+  PixxelClient b = a;
+  auto fa = a.create_job_async("wf-a", "p");
+  auto fb = b.create_job_async("wf-b", "p");
+  EXPECT_EQ(fa.get().id, "wf-a");
+  EXPECT_EQ(fb.get().id, "wf-b");
+}
+
+TEST(AsyncTest, CustomTransportRunsTheBlockingPath) {
+  auto transport = std::make_shared<testing::FakeTransport>();
+  transport->then_answer(503, "{}");
+  transport->then_answer(200, R"({"id": "from-fake"})");
+  ClientOptions o = options_for("https://api.example.test");
+  o.transport = transport;
+  PixxelClient client(o);
+  EXPECT_EQ(client.create_job_async("wf", "p").get().id, "from-fake");
+  EXPECT_EQ(transport->count(), 2u);
+}
+
+TEST(AsyncTest, DiscardedFuturesDoNotBlock) {
+  TestServer server;
+  serve_echo(server);
+  server.start();
+  PixxelClient client(options_for(server.url()));
+  for (int i = 0; i < 10; ++i) client.create_job_async("wf", "p");
+  EXPECT_TRUE(eventually([&] { return server.request_count() == 10; }));
+}
+
+}  // namespace
+}  // namespace pixxel

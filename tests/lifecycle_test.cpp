@@ -1,0 +1,332 @@
+// get, list, wait and download through a fake transport: paths, filters, polling, links and
+// saving files.
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "pixxel/pixxel.hpp"
+#include "support/fake_transport.hpp"
+
+namespace pixxel {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeTransport;
+using ::testing::HasSubstr;
+
+std::string job_json(const std::string& status, const std::string& progress = "0") {
+  return R"({"id": "job-1", "workflow_id": "wf-1", "status": ")" + status + R"(", "progress": ")" +
+         progress + R"("})";
+}
+
+class LifecycleTest : public ::testing::Test {
+ protected:
+  ClientOptions options() {
+    ClientOptions o;
+    o.api_key = "life-key";
+    o.base_url = "https://api.example.test";
+    o.transport = transport_;
+    o.retry.initial_backoff = 1ms;
+    o.retry.max_backoff = 1ms;
+    return o;
+  }
+  PixxelClient client() { return PixxelClient(options()); }
+
+  std::shared_ptr<FakeTransport> transport_ = std::make_shared<FakeTransport>();
+};
+
+TEST_F(LifecycleTest, GetJobReadsTheJobByEncodedIds) {
+  transport_->then_answer(200, job_json("running"));
+  EXPECT_EQ(client().get_job("wf 1", "job/1").status, "running");
+  EXPECT_EQ(transport_->last().method, "GET");
+  EXPECT_EQ(transport_->last().url, "https://api.example.test/v0/workflows/wf%201/jobs/job%2F1");
+}
+
+TEST_F(LifecycleTest, GetUnknownJobIsNotFound) {
+  transport_->then_answer(404, R"({"error": {"code": "not_found", "message": "no job"}})");
+  EXPECT_THROW(client().get_job("wf", "nope"), NotFoundError);
+}
+
+TEST_F(LifecycleTest, GetJobRejectsBadIdsBeforeAnyRequest) {
+  EXPECT_THROW(client().get_job("wf", ""), InvalidArgumentError);
+  EXPECT_THROW(client().get_job("wf", ".."), InvalidArgumentError);
+  EXPECT_THROW(client().get_job("", "job"), InvalidArgumentError);
+  EXPECT_THROW(client().download_task("wf", "job", "."), InvalidArgumentError);
+  EXPECT_EQ(transport_->count(), 0u);
+}
+
+TEST_F(LifecycleTest, ListJobsSendsOnlyNonEmptyFilters) {
+  transport_->then_answer(200, R"({"jobs": [{"id": "a"}, {"id": "b", "status": "completed"}]})");
+  auto jobs = client().list_jobs("wf-1");
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[1].status, "completed");
+  EXPECT_EQ(transport_->last().url, "https://api.example.test/v0/workflows/wf-1/jobs");
+
+  ListJobsQuery query;
+  query.status = "running";
+  query.created_on = "2024-05-01";
+  client().list_jobs("wf-1", query);
+  EXPECT_EQ(transport_->last().url,
+            "https://api.example.test/v0/workflows/wf-1/jobs?status=running&created_on=2024-05-01");
+
+  query = {};
+  query.id = "a&b";
+  query.created_by = "user 1";
+  client().list_jobs("wf-1", query);
+  EXPECT_EQ(transport_->last().url,
+            "https://api.example.test/v0/workflows/wf-1/jobs?id=a%26b&created_by=user%201");
+}
+
+TEST_F(LifecycleTest, ListJobsRejectsControlCharactersInFilters) {
+  ListJobsQuery query;
+  query.status = "running\r\nX: y";
+  EXPECT_THROW(client().list_jobs("wf-1", query), InvalidArgumentError);
+  EXPECT_EQ(transport_->count(), 0u);
+}
+
+TEST_F(LifecycleTest, ListJobsDecodesPathsInsideTheList) {
+  transport_->then_answer(200, R"({"jobs": [{"id": "a"}, {"cost": {}}]})");
+  try {
+    client().list_jobs("wf-1");
+    FAIL() << "expected DecodeError";
+  } catch (const DecodeError& e) {
+    EXPECT_EQ(e.path(), "jobs[1].cost");
+  }
+}
+
+TEST_F(LifecycleTest, EmptyOrMissingJobListIsEmpty) {
+  transport_->then_answer(200, R"({})");
+  EXPECT_TRUE(client().list_jobs("wf-1").empty());
+}
+
+TEST_F(LifecycleTest, WaitPollsThroughStatesUntilTerminal) {
+  transport_->then_answer(200, job_json("queued"));
+  transport_->then_answer(200, job_json("running", "40"));
+  transport_->then_answer(200, job_json("running", "80"));
+  transport_->then_answer(200, job_json("Completed", "100"));
+  std::vector<std::string> seen;
+  WaitOptions wait;
+  wait.poll_interval = 1ms;
+  wait.max_poll_interval = 2ms;
+  wait.on_update = [&](const Job& j) { seen.push_back(j.status + "/" + j.progress); };
+  Job job = client().wait_for_job("wf-1", "job-1", wait);
+  EXPECT_EQ(job.status, "Completed");
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"queued/0", "running/40", "running/80", "Completed/100"}));
+  EXPECT_EQ(transport_->count(), 4u);
+  for (const auto& r : transport_->requests()) {
+    EXPECT_EQ(r.url, "https://api.example.test/v0/workflows/wf-1/jobs/job-1");
+  }
+}
+
+TEST_F(LifecycleTest, WaitReturnsAFailedJobToo) {
+  transport_->then_answer(200, job_json("failed"));
+  WaitOptions wait;
+  wait.poll_interval = 1ms;
+  EXPECT_EQ(client().wait_for_job("wf-1", "job-1", wait).status, "failed");
+  EXPECT_EQ(transport_->count(), 1u);
+}
+
+TEST_F(LifecycleTest, WaitTimesOut) {
+  transport_->then_answer(200, job_json("running"));
+  WaitOptions wait;
+  wait.poll_interval = 5ms;
+  wait.max_poll_interval = 10ms;
+  wait.timeout = 60ms;
+  try {
+    client().wait_for_job("wf-1", "job-1", wait);
+    FAIL() << "expected TimeoutError";
+  } catch (const TimeoutError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("running"));
+  }
+  EXPECT_GE(transport_->count(), 2u);
+}
+
+TEST_F(LifecycleTest, WaitRidesOutAServiceUnavailablePoll) {
+  transport_->then_answer(200, job_json("running"));
+  transport_->then_answer(503, "{}");
+  transport_->then_answer(200, job_json("completed"));
+  WaitOptions wait;
+  wait.poll_interval = 1ms;
+  EXPECT_EQ(client().wait_for_job("wf-1", "job-1", wait).status, "completed");
+  EXPECT_EQ(transport_->count(), 3u);
+}
+
+TEST_F(LifecycleTest, WaitPropagatesAnErrorThatRetriesCannotFix) {
+  transport_->then_answer(200, job_json("running"));
+  transport_->then_answer(404, "{}");
+  WaitOptions wait;
+  wait.poll_interval = 1ms;
+  EXPECT_THROW(client().wait_for_job("wf-1", "job-1", wait), NotFoundError);
+}
+
+TEST_F(LifecycleTest, WaitCanBeStoppedByItsObserver) {
+  transport_->then_answer(200, job_json("running"));
+  WaitOptions wait;
+  wait.poll_interval = 1ms;
+  wait.on_update = [](const Job&) { throw std::runtime_error("stop"); };
+  EXPECT_THROW(client().wait_for_job("wf-1", "job-1", wait), std::runtime_error);
+  EXPECT_EQ(transport_->count(), 1u);
+}
+
+TEST_F(LifecycleTest, WaitRejectsBadOptions) {
+  WaitOptions wait;
+  wait.poll_interval = 0ms;
+  EXPECT_THROW(client().wait_for_job("wf", "j", wait), InvalidArgumentError);
+  wait.poll_interval = 10ms;
+  wait.max_poll_interval = 5ms;
+  EXPECT_THROW(client().wait_for_job("wf", "j", wait), InvalidArgumentError);
+  wait.max_poll_interval = 10ms;
+  wait.timeout = -1ms;
+  EXPECT_THROW(client().wait_for_job("wf", "j", wait), InvalidArgumentError);
+  EXPECT_EQ(transport_->count(), 0u);
+}
+
+TEST_F(LifecycleTest, DownloadJobAcceptsTheCamelCaseWorkflowId) {
+  transport_->then_answer(
+      200, R"({"id": "d1", "status": "ready", "signed_url": "https://s/x", "workflowId": "wf-1"})");
+  DownloadLink link = client().download_job("wf-1", "job-1");
+  EXPECT_EQ(transport_->last().method, "PUT");
+  EXPECT_EQ(transport_->last().url,
+            "https://api.example.test/v0/workflows/wf-1/jobs/job-1/download");
+  EXPECT_EQ(link.workflow_id, "wf-1");
+  EXPECT_EQ(link.status, "ready");
+  EXPECT_EQ(link.signed_url, "https://s/x");
+}
+
+TEST_F(LifecycleTest, DownloadTaskAcceptsTheSnakeCaseWorkflowId) {
+  transport_->then_answer(200, R"({"id": "d2", "status": "pending", "signed_url": "",
+                                   "workflow_id": "wf-1", "job_id": "job-1"})");
+  DownloadLink link = client().download_task("wf-1", "job-1", "task 3");
+  EXPECT_EQ(transport_->last().url,
+            "https://api.example.test/v0/workflows/wf-1/jobs/job-1/tasks/task%203/download");
+  EXPECT_EQ(link.workflow_id, "wf-1");
+  EXPECT_EQ(link.job_id, "job-1");
+  EXPECT_EQ(link.status, "pending");
+}
+
+TEST_F(LifecycleTest, DownloadIsRetriedLikeAnIdempotentCall) {
+  transport_->then_answer(502, "{}");
+  transport_->then_answer(200, R"({"status": "pending"})");
+  EXPECT_EQ(client().download_job("wf-1", "job-1").status, "pending");
+  EXPECT_EQ(transport_->count(), 2u);
+}
+
+class SaveDownloadTest : public LifecycleTest {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/pixxel-save-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::remove((dir_ + "/out.zip").c_str());
+    std::remove((dir_ + "/out.zip.part").c_str());
+    ::rmdir(dir_.c_str());
+  }
+  static DownloadLink ready(std::string url = "https://files.example.test/a.zip?sig=SECRET") {
+    DownloadLink link;
+    link.status = "ready";
+    link.signed_url = std::move(url);
+    return link;
+  }
+  static std::string read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+  std::string dir_;
+};
+
+TEST_F(SaveDownloadTest, SavesTheArchiveWithoutSendingTheKey) {
+  const std::string zip("PK\x03\x04 archive bytes", 20);
+  transport_->then_answer(200, zip);
+  std::vector<DownloadProgress> progress;
+  SaveOptions save;
+  save.on_progress = [&](const DownloadProgress& p) { progress.push_back(p); };
+  std::vector<RequestEvent> events;
+  ClientOptions o = options();
+  o.on_request = [&](const RequestEvent& e) { events.push_back(e); };
+  const auto written = PixxelClient(o).save_download(ready(), dir_ + "/out.zip", save);
+
+  EXPECT_EQ(written, zip.size());
+  EXPECT_EQ(read(dir_ + "/out.zip"), zip);
+  EXPECT_FALSE(exists(dir_ + "/out.zip.part"));
+  const HttpRequest request = transport_->last();
+  EXPECT_EQ(request.method, "GET");
+  EXPECT_EQ(request.url, "https://files.example.test/a.zip?sig=SECRET");
+  EXPECT_FALSE(find_header(request.headers, "Authorization").has_value());
+  for (const auto& [name, value] : request.headers) {
+    EXPECT_THAT(value, ::testing::Not(HasSubstr("life-key"))) << name;
+  }
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(progress.back().received, zip.size());
+  EXPECT_EQ(progress.back().total, zip.size());
+  // The signature in the query is a credential too: events leave it out.
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].url, "https://files.example.test/a.zip?...");
+}
+
+TEST_F(SaveDownloadTest, RefusesALinkThatIsNotReady) {
+  DownloadLink link = ready();
+  link.status = "pending";
+  EXPECT_THROW(client().save_download(link, dir_ + "/out.zip"), InvalidArgumentError);
+  link = ready("");
+  EXPECT_THROW(client().save_download(link, dir_ + "/out.zip"), InvalidArgumentError);
+  link = ready("ftp://files.example.test/a.zip");
+  EXPECT_THROW(client().save_download(link, dir_ + "/out.zip"), InvalidArgumentError);
+  link = ready("http://files.example.test/a.zip");
+  EXPECT_THROW(client().save_download(link, dir_ + "/out.zip"), InvalidArgumentError);
+  EXPECT_EQ(transport_->count(), 0u);
+}
+
+TEST_F(SaveDownloadTest, KeepsAnExistingFileUnlessToldToOverwrite) {
+  { std::ofstream(dir_ + "/out.zip") << "old"; }
+  transport_->then_answer(200, "new");
+  EXPECT_THROW(client().save_download(ready(), dir_ + "/out.zip"), InvalidArgumentError);
+  EXPECT_EQ(read(dir_ + "/out.zip"), "old");
+  SaveOptions save;
+  save.overwrite = true;
+  client().save_download(ready(), dir_ + "/out.zip", save);
+  EXPECT_EQ(read(dir_ + "/out.zip"), "new");
+}
+
+TEST_F(SaveDownloadTest, AnErrorAnswerLeavesNoFile) {
+  transport_->then_answer(403, R"({"message": "signature expired"})");
+  try {
+    client().save_download(ready(), dir_ + "/out.zip");
+    FAIL() << "expected PermissionDeniedError";
+  } catch (const PermissionDeniedError& e) {
+    EXPECT_EQ(e.message(), "signature expired");
+    EXPECT_THAT(e.what(), ::testing::Not(HasSubstr("SECRET")));
+  }
+  EXPECT_FALSE(exists(dir_ + "/out.zip"));
+  EXPECT_FALSE(exists(dir_ + "/out.zip.part"));
+}
+
+TEST_F(SaveDownloadTest, ACancellingObserverLeavesNoFile) {
+  transport_->then_answer(200, "bytes");
+  SaveOptions save;
+  save.on_progress = [](const DownloadProgress&) { throw std::runtime_error("cancelled"); };
+  EXPECT_THROW(client().save_download(ready(), dir_ + "/out.zip", save), std::runtime_error);
+  EXPECT_FALSE(exists(dir_ + "/out.zip"));
+  EXPECT_FALSE(exists(dir_ + "/out.zip.part"));
+}
+
+TEST_F(SaveDownloadTest, AnUnwritablePathIsAnError) {
+  transport_->then_answer(200, "bytes");
+  EXPECT_THROW(client().save_download(ready(), dir_ + "/no/such/dir/out.zip"), Error);
+}
+
+}  // namespace
+}  // namespace pixxel

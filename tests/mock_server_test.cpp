@@ -1,0 +1,791 @@
+// The mock Pixxel server's behaviour, seen over HTTP on loopback.
+#include "mock_server.hpp"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using nlohmann::json;
+using pixxel::mock::MockOptions;
+using pixxel::mock::MockServer;
+using namespace std::chrono_literals;
+
+constexpr char kKey[] = "test-key";
+constexpr auto kDeadline = 10s;
+
+const std::regex kTimestamp(R"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\+00:00)");
+const std::regex kHexId(R"([0-9a-f]{32})");
+
+MockOptions options_with(std::chrono::milliseconds job_duration) {
+  MockOptions options;
+  options.job_duration = job_duration;
+  return options;
+}
+
+json body_of(const httplib::Result& result) {
+  if (!result) return json::object();
+  json body = json::parse(result->body, nullptr, false);
+  return body.is_discarded() ? json::object() : body;
+}
+
+void expect_documented_error(const httplib::Result& result, int status, const std::string& code) {
+  ASSERT_TRUE(result) << httplib::to_string(result.error());
+  EXPECT_EQ(result->status, status);
+  EXPECT_EQ(result->get_header_value("Content-Type"), "application/json");
+  const json body = body_of(result);
+  ASSERT_TRUE(body.is_object()) << result->body;
+  ASSERT_TRUE(body.contains("error")) << result->body;
+  const json& error = body["error"];
+  EXPECT_EQ(error.value("code", ""), code);
+  EXPECT_TRUE(error["message"].is_string());
+  EXPECT_FALSE(error["message"].get<std::string>().empty());
+  EXPECT_TRUE(error.contains("details"));
+}
+
+std::string bytes_to_string(const json& bytes) {
+  std::string out;
+  for (const json& b : bytes) out += static_cast<char>(b.get<int>());
+  return out;
+}
+
+std::string base64_decode(const std::string& text) {
+  static const std::string kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (const char c : text) {
+    if (c == '=') break;
+    const auto value = kAlphabet.find(c);
+    if (value == std::string::npos) throw std::invalid_argument("not base64");
+    buffer = buffer << 6 | static_cast<std::uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>(buffer >> bits & 0xFF);
+    }
+  }
+  return out;
+}
+
+std::uint32_t little_endian(const std::string& data, std::size_t pos, int size) {
+  std::uint32_t value = 0;
+  for (int i = size - 1; i >= 0; --i) {
+    value = value << 8 | static_cast<unsigned char>(data.at(pos + static_cast<std::size_t>(i)));
+  }
+  return value;
+}
+
+// Reads a ZIP of stored entries through its central directory, checking every CRC.
+std::map<std::string, std::string> read_stored_zip(const std::string& zip) {
+  std::map<std::string, std::string> entries;
+  if (zip.size() < 22) {
+    ADD_FAILURE() << "too short for a ZIP";
+    return entries;
+  }
+  const std::size_t end = zip.size() - 22;
+  EXPECT_EQ(zip.substr(end, 4), std::string("PK\x05\x06", 4));
+  const std::uint32_t count = little_endian(zip, end + 10, 2);
+  std::size_t pos = little_endian(zip, end + 16, 4);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    EXPECT_EQ(zip.substr(pos, 4), std::string("PK\x01\x02", 4));
+    const std::uint32_t method = little_endian(zip, pos + 10, 2);
+    const std::uint32_t crc = little_endian(zip, pos + 16, 4);
+    const std::uint32_t size = little_endian(zip, pos + 20, 4);
+    EXPECT_EQ(little_endian(zip, pos + 24, 4), size);
+    const std::uint32_t name_size = little_endian(zip, pos + 28, 2);
+    const std::uint32_t extra_size = little_endian(zip, pos + 30, 2);
+    const std::uint32_t comment_size = little_endian(zip, pos + 32, 2);
+    const std::size_t local = little_endian(zip, pos + 42, 4);
+    const std::string name = zip.substr(pos + 46, name_size);
+    pos += 46 + name_size + extra_size + comment_size;
+
+    EXPECT_EQ(method, 0u) << name;
+    EXPECT_EQ(zip.substr(local, 4), std::string("PK\x03\x04", 4)) << name;
+    EXPECT_EQ(little_endian(zip, local + 14, 4), crc) << name;
+    EXPECT_EQ(zip.substr(local + 30, little_endian(zip, local + 26, 2)), name);
+    const std::size_t data =
+        local + 30 + little_endian(zip, local + 26, 2) + little_endian(zip, local + 28, 2);
+    entries[name] = zip.substr(data, size);
+    EXPECT_EQ(pixxel::mock::crc32(entries[name]), crc) << name;
+  }
+  return entries;
+}
+
+class MockServerTest : public testing::Test {
+ protected:
+  void start(MockOptions options = options_with(300ms)) {
+    server_ = std::make_unique<MockServer>(std::move(options));
+    server_->start();
+    client_ = make_client(kKey);
+  }
+
+  void TearDown() override {
+    client_.reset();
+    server_.reset();
+  }
+
+  std::unique_ptr<httplib::Client> make_client(std::optional<std::string> key) const {
+    auto client = std::make_unique<httplib::Client>(server_->base_url());
+    client->set_url_encode(false);  // paths in these tests are sent exactly as written
+    if (key) client->set_default_headers({{"Authorization", *key}});
+    return client;
+  }
+
+  MockServer& server() { return *server_; }
+  httplib::Client& client() { return *client_; }
+
+  json create_job(const std::string& workflow = "wf-1", const std::string& project = "proj-1") {
+    const auto result = client().Post("/v0/workflows/" + workflow + "/jobs?project_id=" + project);
+    if (!result || result->status != 200) {
+      ADD_FAILURE() << "create_job: "
+                    << (result ? result->body : httplib::to_string(result.error()));
+      return json::object();
+    }
+    return body_of(result);
+  }
+
+  std::string job_path(const json& job) {
+    return "/v0/workflows/" + job.value("workflow_id", "") + "/jobs/" + job.value("id", "");
+  }
+
+  json get_job(const json& job) { return body_of(client().Get(job_path(job))); }
+
+  // Polls with a deadline; returns the last answer, which satisfies `done` unless time ran out.
+  template <typename Done>
+  json poll(const std::string& method, const std::string& path, Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+    json last;
+    do {
+      last = body_of(method == "PUT" ? client().Put(path) : client().Get(path));
+      if (done(last)) return last;
+      std::this_thread::sleep_for(5ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    ADD_FAILURE() << "gave up polling " << path << "; last answer: " << last.dump();
+    return last;
+  }
+
+  json wait_until_terminal(const json& job) {
+    return poll("GET", job_path(job), [](const json& j) {
+      return j.value("status", "") == "completed" || j.value("status", "") == "failed";
+    });
+  }
+
+  // The path and query of a signed URL, which must point back at this server.
+  std::string signed_path(const std::string& url) {
+    const std::string prefix = server().base_url() + "/signed/";
+    EXPECT_EQ(url.rfind(prefix, 0), 0u) << url;
+    return url.substr(server().base_url().size());
+  }
+
+  std::unique_ptr<MockServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(MockServerTest, PingAnswersOkWithoutAuthorization) {
+  start();
+  const auto result = make_client(std::nullopt)->Get("/ping");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(body_of(result), json({{"status", "ok"}}));
+}
+
+TEST_F(MockServerTest, RejectsMissingKeyWith403AndDocumentedBody) {
+  start();
+  expect_documented_error(make_client(std::nullopt)->Post("/v0/workflows/wf-1/jobs?project_id=p"),
+                          403, "forbidden");
+  expect_documented_error(make_client(std::nullopt)->Get("/v0/workflows/wf-1/jobs"), 403,
+                          "forbidden");
+  EXPECT_EQ(server().job_count(), 0u);
+}
+
+TEST_F(MockServerTest, RejectsWrongKeyWith403AndDocumentedBody) {
+  start();
+  for (const std::string key : {"wrong-key", "Bearer test-key", "TEST-KEY", "test-key2", ""}) {
+    SCOPED_TRACE(key);
+    expect_documented_error(make_client(key)->Get("/v0/workflows/wf-1/jobs"), 403, "forbidden");
+  }
+  EXPECT_EQ(client().Get("/v0/workflows/wf-1/jobs")->status, 200);
+}
+
+TEST_F(MockServerTest, CreateJobAnswersEveryDocumentedField) {
+  start();
+  const json job = create_job("wf-1", "proj-1");
+  for (const char* key : {"created_by", "status", "time_taken", "id", "tasks", "val_errors", "spec",
+                          "cost", "workflow_id", "updated_at", "finished_at", "exec_created_at",
+                          "exec_updated_at", "created_at", "estimated_duration", "progress"}) {
+    EXPECT_TRUE(job.contains(key)) << key;
+  }
+  EXPECT_TRUE(std::regex_match(job.value("id", ""), kHexId));
+  EXPECT_EQ(job["created_by"], "mock-user");
+  EXPECT_EQ(job["status"], "queued");
+  EXPECT_EQ(job["progress"], "0");
+  EXPECT_EQ(job["workflow_id"], "wf-1");
+  EXPECT_TRUE(job["cost"].is_number_integer());
+  EXPECT_EQ(job["estimated_duration"], 1);  // 300 ms, rounded up
+  EXPECT_EQ(job["val_errors"], json::array());
+  EXPECT_EQ(job["spec"], json({{"workflow_id", "wf-1"}, {"project_id", "proj-1"}}));
+  EXPECT_TRUE(std::regex_match(job.value("created_at", ""), kTimestamp)) << job["created_at"];
+  EXPECT_EQ(job["finished_at"], "");
+
+  ASSERT_EQ(job["tasks"].size(), 3u);
+  for (const json& task : job["tasks"]) {
+    for (const char* key : {"id",
+                            "info_logs",
+                            "created_at",
+                            "updated_at",
+                            "finished_at",
+                            "estimated_time_duration",
+                            "time_taken",
+                            "status",
+                            "state_msg",
+                            "inputs",
+                            "result",
+                            "depends_on",
+                            "name",
+                            "progress",
+                            "disclaimer",
+                            "recv_time",
+                            "send_time",
+                            "block_inf_start_time",
+                            "block_inf_end_time",
+                            "block_info",
+                            "err_msg",
+                            "failure_type"}) {
+      EXPECT_TRUE(task.contains(key)) << key;
+    }
+    EXPECT_TRUE(std::regex_match(task.value("id", ""), kHexId));
+    EXPECT_EQ(task["status"], "queued");
+    EXPECT_EQ(task["progress"], 0);
+    EXPECT_EQ(task["disclaimer"], json::array());
+    EXPECT_TRUE(task["estimated_time_duration"].is_number_integer());
+    for (const char* key : {"id", "name", "version"}) {
+      EXPECT_TRUE(task["block_info"][key].is_string()) << key;
+    }
+    ASSERT_TRUE(task["inputs"].is_array());
+    const json inputs = json::parse(bytes_to_string(task["inputs"]));
+    EXPECT_EQ(inputs["project_id"], "proj-1");
+  }
+}
+
+TEST_F(MockServerTest, CreateJobLinksThreeTasksByDependsOn) {
+  start();
+  const json tasks = create_job()["tasks"];
+  ASSERT_EQ(tasks.size(), 3u);
+  EXPECT_EQ(tasks[0]["name"], "ingest");
+  EXPECT_EQ(tasks[1]["name"], "process");
+  EXPECT_EQ(tasks[2]["name"], "export");
+  EXPECT_EQ(tasks[0]["depends_on"], json::array());
+  EXPECT_EQ(tasks[1]["depends_on"], json::array({tasks[0]["id"]}));
+  EXPECT_EQ(tasks[2]["depends_on"], json::array({tasks[1]["id"]}));
+  EXPECT_EQ(std::set<json>({tasks[0]["id"], tasks[1]["id"], tasks[2]["id"]}).size(), 3u);
+}
+
+TEST_F(MockServerTest, CreateJobWithoutProjectIdAnswers400) {
+  start();
+  expect_documented_error(client().Post("/v0/workflows/wf-1/jobs"), 400, "bad_request");
+  expect_documented_error(client().Post("/v0/workflows/wf-1/jobs?project_id="), 400, "bad_request");
+  EXPECT_EQ(server().job_count(), 0u);
+}
+
+TEST_F(MockServerTest, CreateJobGivesUniqueIds) {
+  start();
+  std::set<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    const json job = create_job();
+    ids.insert(job.value("id", ""));
+    for (const json& task : job["tasks"]) ids.insert(task.value("id", ""));
+  }
+  EXPECT_EQ(ids.size(), 80u);
+  EXPECT_EQ(server().job_count(), 20u);
+}
+
+TEST_F(MockServerTest, JobProgressesFromQueuedThroughRunningToCompleted) {
+  start(options_with(600ms));
+  const json created = create_job();
+  std::vector<std::string> statuses = {created.value("status", "")};
+  std::set<std::string> running_updated_at;
+  int last_progress = 0;
+  const json done = poll("GET", job_path(created), [&](const json& job) {
+    const std::string status = job.value("status", "");
+    if (status != statuses.back()) statuses.push_back(status);
+    const int progress = std::stoi(job.value("progress", "-1"));
+    EXPECT_GE(progress, last_progress);
+    EXPECT_LE(progress, 100);
+    last_progress = progress;
+    if (status == "running") running_updated_at.insert(job.value("updated_at", ""));
+
+    // Tasks run one after another: completed ones, at most one running, then queued ones.
+    int phase = 0;  // 0: completed, 1: running, 2: queued
+    for (const json& task : job["tasks"]) {
+      const std::string task_status = task.value("status", "");
+      const int task_phase = task_status == "completed" ? 0 : task_status == "running" ? 1 : 2;
+      EXPECT_GE(task_phase, phase) << job.dump();
+      EXPECT_TRUE(task_status != "running" || phase < 1) << "two tasks running";
+      phase = std::max(phase, task_phase);
+      if (task_status == "running") {
+        EXPECT_GE(task["progress"].get<int>(), 0);
+        EXPECT_LT(task["progress"].get<int>(), 100);
+        EXPECT_TRUE(std::regex_match(task.value("recv_time", ""), kTimestamp));
+        EXPECT_TRUE(std::regex_match(task.value("block_inf_start_time", ""), kTimestamp));
+        EXPECT_EQ(task["finished_at"], "");
+      }
+    }
+    return status == "completed";
+  });
+  EXPECT_EQ(statuses, (std::vector<std::string>{"queued", "running", "completed"}));
+  EXPECT_GE(running_updated_at.size(), 2u) << "updated_at should move while running";
+  EXPECT_EQ(done["progress"], "100");
+}
+
+TEST_F(MockServerTest, CompletedJobCarriesResultsTimesAndGoDurations) {
+  start(options_with(300ms));
+  const json job = wait_until_terminal(create_job());
+  ASSERT_EQ(job["status"], "completed");
+  EXPECT_EQ(job["time_taken"], "300ms");  // Go's time.Duration format
+  EXPECT_TRUE(std::regex_match(job.value("finished_at", ""), kTimestamp));
+  EXPECT_TRUE(std::regex_match(job.value("exec_created_at", ""), kTimestamp));
+  EXPECT_EQ(job["updated_at"], job["finished_at"]);
+  EXPECT_GT(job.value("finished_at", ""), job.value("created_at", ""));
+  for (const json& task : job["tasks"]) {
+    SCOPED_TRACE(task.value("name", ""));
+    EXPECT_EQ(task["status"], "completed");
+    EXPECT_EQ(task["progress"], 100);
+    EXPECT_EQ(task["time_taken"], "90ms");  // (300 ms - 10% queued) / 3 tasks
+    EXPECT_TRUE(std::regex_match(task.value("finished_at", ""), kTimestamp));
+    EXPECT_TRUE(std::regex_match(task.value("block_inf_end_time", ""), kTimestamp));
+    EXPECT_EQ(task["err_msg"], "");
+    ASSERT_TRUE(task["result"].is_string());
+    const json result = json::parse(base64_decode(task["result"]));
+    EXPECT_EQ(result["step"], task["name"]);
+  }
+}
+
+TEST_F(MockServerTest, WorkflowFailJobEndsFailedAtItsLastTask) {
+  start(options_with(300ms));
+  const json job = wait_until_terminal(create_job("wf-fail"));
+  EXPECT_EQ(job["status"], "failed");
+  EXPECT_TRUE(std::regex_match(job.value("finished_at", ""), kTimestamp));
+  EXPECT_FALSE(job.value("time_taken", "").empty());
+  ASSERT_EQ(job["tasks"].size(), 3u);
+  EXPECT_EQ(job["tasks"][0]["status"], "completed");
+  EXPECT_EQ(job["tasks"][1]["status"], "completed");
+  const json& last = job["tasks"][2];
+  EXPECT_EQ(last["status"], "failed");
+  EXPECT_FALSE(last.value("err_msg", "").empty());
+  EXPECT_FALSE(last.value("failure_type", "").empty());
+  EXPECT_LT(last["progress"].get<int>(), 100);
+
+  const json link = body_of(client().Put(job_path(job) + "/download"));
+  EXPECT_EQ(link["status"], "pending");
+}
+
+TEST_F(MockServerTest, GetJobAnswersTheJobAnd404ForUnknownOnes) {
+  start();
+  const json job = create_job("wf-1");
+  const json fetched = get_job(job);
+  EXPECT_EQ(fetched["id"], job["id"]);
+  EXPECT_EQ(fetched["tasks"].size(), 3u);
+  expect_documented_error(client().Get("/v0/workflows/wf-1/jobs/no-such-job"), 404, "not_found");
+  expect_documented_error(client().Get("/v0/workflows/wf-other/jobs/" + job.value("id", "")), 404,
+                          "not_found");
+}
+
+TEST_F(MockServerTest, DownloadsAnswer404ForUnknownJobsAndTasks) {
+  start();
+  const json job = create_job("wf-1");
+  expect_documented_error(client().Put("/v0/workflows/wf-1/jobs/nope/download"), 404, "not_found");
+  expect_documented_error(
+      client().Put("/v0/workflows/wf-2/jobs/" + job.value("id", "") + "/download"), 404,
+      "not_found");
+  expect_documented_error(client().Put(job_path(job) + "/tasks/nope/download"), 404, "not_found");
+}
+
+TEST_F(MockServerTest, UnknownRoutesAnswer404WithDocumentedBody) {
+  start();
+  expect_documented_error(client().Get("/v0/workflows/wf-1"), 404, "not_found");
+  expect_documented_error(client().Delete("/v0/workflows/wf-1/jobs"), 404, "not_found");
+  expect_documented_error(client().Get("/nothing-here"), 404, "not_found");
+}
+
+TEST_F(MockServerTest, ListJobsOmitsTasksSpecAndValErrors) {
+  start();
+  create_job("wf-1");
+  const json listed = body_of(client().Get("/v0/workflows/wf-1/jobs"));
+  ASSERT_EQ(listed["jobs"].size(), 1u);
+  const json& job = listed["jobs"][0];
+  EXPECT_FALSE(job.contains("tasks"));
+  EXPECT_FALSE(job.contains("spec"));
+  EXPECT_FALSE(job.contains("val_errors"));
+  for (const char* key : {"created_by", "status", "time_taken", "id", "cost", "workflow_id",
+                          "updated_at", "finished_at", "exec_created_at", "exec_updated_at",
+                          "created_at", "estimated_duration", "progress"}) {
+    EXPECT_TRUE(job.contains(key)) << key;
+  }
+}
+
+TEST_F(MockServerTest, ListJobsFiltersByIdStatusCreatedByAndCreatedOn) {
+  start(options_with(0ms));
+  const json done = create_job("wf-1");
+  server().set_job_duration(1h);
+  const json queued = create_job("wf-1");
+  create_job("wf-2");
+
+  const auto ids = [&](const std::string& query) {
+    std::vector<json> out;
+    const json listed = body_of(client().Get("/v0/workflows/wf-1/jobs" + query));
+    for (const json& job : listed["jobs"]) out.push_back(job["id"]);
+    return out;
+  };
+  const json a = done["id"];
+  const json b = queued["id"];
+  EXPECT_EQ(ids(""), (std::vector<json>{a, b}));
+  EXPECT_EQ(ids("?id=" + a.get<std::string>()), (std::vector<json>{a}));
+  EXPECT_EQ(ids("?status=completed"), (std::vector<json>{a}));
+  EXPECT_EQ(ids("?status=queued"), (std::vector<json>{b}));
+  EXPECT_EQ(ids("?created_by=mock-user"), (std::vector<json>{a, b}));
+  EXPECT_EQ(ids("?created_by=someone-else"), std::vector<json>{});
+
+  const std::string created_at =
+      done.value("created_at", "");  // "YYYY-MM-DD hh:mm:ss.ffffff+00:00"
+  const std::string day = created_at.substr(0, 10);
+  EXPECT_EQ(ids("?created_on=" + day), (std::vector<json>{a, b}));
+  EXPECT_EQ(ids("?created_on=" + day + "T" + created_at.substr(11, 8) + "Z"),
+            (std::vector<json>{a, b}));
+  EXPECT_EQ(ids("?created_on=1999-12-31"), std::vector<json>{});
+  EXPECT_EQ(ids("?id=" + a.get<std::string>() + "&status=queued"), std::vector<json>{});
+  expect_documented_error(client().Get("/v0/workflows/wf-1/jobs?created_on=yesterday"), 400,
+                          "bad_request");
+  EXPECT_EQ(body_of(client().Get("/v0/workflows/unused/jobs")), json({{"jobs", json::array()}}));
+}
+
+TEST_F(MockServerTest, DownloadJobIsPendingThenReadyWithASignedUrl) {
+  start(options_with(1500ms));
+  const json job = create_job("wf-1");
+  const json pending = body_of(client().Put(job_path(job) + "/download"));
+  EXPECT_EQ(
+      pending,
+      json({{"id", job["id"]}, {"status", "pending"}, {"signed_url", ""}, {"workflowId", "wf-1"}}));
+
+  const json ready = poll("PUT", job_path(job) + "/download",
+                          [](const json& link) { return link.value("status", "") == "ready"; });
+  EXPECT_EQ(ready["id"], job["id"]);
+  EXPECT_EQ(ready["workflowId"], "wf-1");
+  const std::string url = ready.value("signed_url", "");
+  std::smatch match;
+  ASSERT_TRUE(std::regex_match(
+      url, match, std::regex(R"(http://127\.0\.0\.1:(\d+)/signed/[0-9a-f]+\?expires=(\d+))")))
+      << url;
+  EXPECT_EQ(std::stoi(match[1].str()), server().port());
+  EXPECT_GT(std::stoll(match[2].str()), static_cast<long long>(std::time(nullptr)));
+}
+
+TEST_F(MockServerTest, DownloadTaskFollowsTheTaskState) {
+  start(options_with(1h));
+  const json slow = create_job("wf-1");
+  const json pending = body_of(
+      client().Put(job_path(slow) + "/tasks/" + slow["tasks"][0].value("id", "") + "/download"));
+  EXPECT_EQ(pending, json({{"id", slow["tasks"][0]["id"]},
+                           {"job_id", slow["id"]},
+                           {"workflow_id", "wf-1"},
+                           {"status", "pending"},
+                           {"signed_url", ""}}));
+
+  server().set_job_duration(0ms);
+  const json quick = create_job("wf-1");
+  const json ready = body_of(
+      client().Put(job_path(quick) + "/tasks/" + quick["tasks"][2].value("id", "") + "/download"));
+  EXPECT_EQ(ready["id"], quick["tasks"][2]["id"]);
+  EXPECT_EQ(ready["job_id"], quick["id"]);
+  EXPECT_EQ(ready["workflow_id"], "wf-1");
+  EXPECT_EQ(ready["status"], "ready");
+
+  const auto zip = make_client(std::nullopt)->Get(signed_path(ready.value("signed_url", "")));
+  ASSERT_TRUE(zip);
+  EXPECT_EQ(zip->status, 200);
+  const auto entries = read_stored_zip(zip->body);
+  ASSERT_EQ(entries.count("task.json"), 1u);
+  EXPECT_EQ(json::parse(entries.at("task.json"))["id"], quick["tasks"][2]["id"]);
+}
+
+TEST_F(MockServerTest, SignedUrlServesAZipWithoutAuthorization) {
+  start(options_with(0ms));
+  const json job = create_job("wf-1");
+  const json link = body_of(client().Put(job_path(job) + "/download"));
+  ASSERT_EQ(link["status"], "ready");
+
+  const auto result = make_client(std::nullopt)->Get(signed_path(link.value("signed_url", "")));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(result->get_header_value("Content-Type"), "application/zip");
+  EXPECT_EQ(result->body.rfind(std::string("PK\x03\x04", 4), 0), 0u);
+  const auto entries = read_stored_zip(result->body);
+  EXPECT_EQ(entries.size(), 2u);
+  ASSERT_EQ(entries.count("job.json"), 1u);
+  EXPECT_EQ(json::parse(entries.at("job.json"))["id"], job["id"]);
+  EXPECT_EQ(entries.count("README.txt"), 1u);
+
+  EXPECT_EQ(server().download_count(), 1u);
+  EXPECT_EQ(server().last_download_authorization(), std::nullopt);
+}
+
+TEST_F(MockServerTest, SignedUrlRecordsTheAuthorizationItReceives) {
+  start(options_with(0ms));
+  const json job = create_job("wf-1");
+  const std::string path =
+      signed_path(body_of(client().Put(job_path(job) + "/download")).value("signed_url", ""));
+  EXPECT_EQ(make_client("leaked-key")->Get(path)->status, 200);
+  EXPECT_EQ(server().last_download_authorization(), std::optional<std::string>("leaked-key"));
+  EXPECT_EQ(make_client(std::nullopt)->Get(path)->status, 200);
+  EXPECT_EQ(server().last_download_authorization(), std::nullopt);
+  EXPECT_EQ(server().download_count(), 2u);
+}
+
+TEST_F(MockServerTest, UnknownOrExpiredSignedUrlsAnswer404) {
+  MockOptions options = options_with(0ms);
+  options.signed_url_ttl = 0ms;
+  start(options);
+  expect_documented_error(make_client(std::nullopt)->Get("/signed/0123456789abcdef"), 404,
+                          "not_found");
+  const json job = create_job("wf-1");
+  const json link = body_of(client().Put(job_path(job) + "/download"));
+  expect_documented_error(make_client(std::nullopt)->Get(signed_path(link.value("signed_url", ""))),
+                          404, "not_found");
+}
+
+TEST_F(MockServerTest, FailRateOneAnswers503WithDocumentedBody) {
+  MockOptions options;
+  options.fail_rate = 1.0;
+  start(options);
+  expect_documented_error(client().Post("/v0/workflows/wf-1/jobs?project_id=p"), 503,
+                          "service_unavailable");
+  expect_documented_error(client().Get("/v0/workflows/wf-1/jobs"), 503, "service_unavailable");
+  EXPECT_EQ(server().job_count(), 0u);
+}
+
+TEST_F(MockServerTest, RateLimitRateOneAnswers429WithRetryAfter) {
+  MockOptions options;
+  options.rate_limit_rate = 1.0;
+  options.retry_after_seconds = 7;
+  start(options);
+  const auto result = client().Get("/v0/workflows/wf-1/jobs");
+  expect_documented_error(result, 429, "too_many_requests");
+  EXPECT_EQ(result->get_header_value("Retry-After"), "7");
+}
+
+TEST_F(MockServerTest, FaultsChangeMidRunAndSpareNonApiRoutes) {
+  start(options_with(0ms));
+  const json job = create_job("wf-1");
+  const std::string path =
+      signed_path(body_of(client().Put(job_path(job) + "/download")).value("signed_url", ""));
+
+  server().set_fail_rate(1.0);
+  EXPECT_EQ(client().Get(job_path(job))->status, 503);
+  EXPECT_EQ(client().Get("/ping")->status, 200);
+  EXPECT_EQ(make_client(std::nullopt)->Get(path)->status, 200);
+
+  server().set_fail_rate(0);
+  server().set_rate_limit_rate(1.0);
+  EXPECT_EQ(client().Get(job_path(job))->status, 429);
+  server().set_rate_limit_rate(0);
+  EXPECT_EQ(client().Get(job_path(job))->status, 200);
+}
+
+TEST_F(MockServerTest, SameSeedGivesTheSameFaultSequence) {
+  const auto statuses = [](std::uint64_t seed) {
+    MockOptions options;
+    options.seed = seed;
+    options.fail_rate = 0.4;
+    options.rate_limit_rate = 0.2;
+    MockServer server(options);
+    server.start();
+    httplib::Client client(server.base_url());
+    client.set_default_headers({{"Authorization", kKey}});
+    std::vector<int> out;
+    for (int i = 0; i < 30; ++i) out.push_back(client.Get("/v0/workflows/wf-1/jobs")->status);
+    return out;
+  };
+  const std::vector<int> first = statuses(42);
+  EXPECT_EQ(statuses(42), first);
+  EXPECT_NE(statuses(43), first);
+  const std::set<int> distinct(first.begin(), first.end());
+  EXPECT_EQ(distinct, (std::set<int>{200, 429, 503}));
+}
+
+TEST_F(MockServerTest, LatencyDelaysApiAnswers) {
+  MockOptions options;
+  options.latency = 150ms;
+  start(options);
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(client().Get("/v0/workflows/wf-1/jobs")->status, 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 150ms);
+
+  server().set_latency(300ms);
+  started = std::chrono::steady_clock::now();
+  EXPECT_EQ(client().Get("/v0/workflows/wf-1/jobs")->status, 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 300ms);
+}
+
+TEST_F(MockServerTest, EveryAnswerCarriesARequestIdAndJsonContentType) {
+  start();
+  std::vector<httplib::Result> results;
+  results.push_back(client().Get("/ping"));
+  results.push_back(make_client("wrong")->Get("/v0/workflows/wf-1/jobs"));
+  results.push_back(client().Post("/v0/workflows/wf-1/jobs?project_id=p"));
+  results.push_back(client().Post("/v0/workflows/wf-1/jobs"));
+  results.push_back(client().Get("/v0/workflows/wf-1/jobs/unknown"));
+  results.push_back(client().Get("/unknown"));
+  results.push_back(client().Get("/signed/unknown"));
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    ASSERT_TRUE(results[i]) << i;
+    EXPECT_EQ(results[i]->get_header_value("X-Request-Id"), "req-" + std::to_string(i + 1));
+    EXPECT_EQ(results[i]->get_header_value("Content-Type"), "application/json") << i;
+  }
+  EXPECT_EQ(server().request_count(), results.size());
+}
+
+TEST_F(MockServerTest, PercentEncodedIdsAreDecodedOneSegmentAtATime) {
+  start();
+  const auto created = client().Post("/v0/workflows/a%2Fb%20c%25d/jobs?project_id=p%2Bq%20r");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 200) << created->body;
+  const json job = body_of(created);
+  EXPECT_EQ(job["workflow_id"], "a/b c%d");
+  EXPECT_EQ(job["spec"]["project_id"], "p+q r");
+
+  const std::string id = job.value("id", "");
+  EXPECT_EQ(client().Get("/v0/workflows/a%2Fb%20c%25d/jobs/" + id)->status, 200);
+  char first[4];
+  std::snprintf(first, sizeof first, "%%%02X", static_cast<unsigned char>(id.at(0)));
+  EXPECT_EQ(
+      client().Get(std::string("/v0/workflows/a%2fb%20c%25d/jobs/") + first + id.substr(1))->status,
+      200);
+  EXPECT_EQ(client().Get("/v0/workflows/a/b%20c%25d/jobs/" + id)->status, 404);
+  const json listed = body_of(client().Get("/v0/workflows/a%2Fb%20c%25d/jobs"));
+  ASSERT_EQ(listed["jobs"].size(), 1u);
+  EXPECT_EQ(listed["jobs"][0]["id"], job["id"]);
+}
+
+TEST_F(MockServerTest, BodylessPutWithoutContentLengthIsAnsweredPromptly) {
+  start(options_with(0ms));
+  const json job = create_job("wf-1");
+  // curl's custom "PUT" without data sends neither Content-Length nor a chunked body.
+  const std::string request = "PUT " + job_path(job) +
+                              "/download HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Authorization: test-key\r\nConnection: close\r\n\r\n";
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(server().port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  std::string answer;
+  char buffer[4096];
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
+    answer.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  EXPECT_NE(answer.find("\"status\":\"ready\""), std::string::npos) << answer;
+}
+
+TEST_F(MockServerTest, ConcurrentCreatesGiveDistinctJobs) {
+  start();
+  constexpr int kThreads = 4;
+  constexpr int kJobsPerThread = 10;
+  std::vector<std::vector<std::string>> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto own_client = make_client(kKey);
+      for (int i = 0; i < kJobsPerThread; ++i) {
+        const auto result = own_client->Post("/v0/workflows/wf-1/jobs?project_id=p");
+        if (result && result->status == 200) ids[t].push_back(body_of(result).value("id", ""));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::set<std::string> distinct;
+  for (const auto& list : ids) distinct.insert(list.begin(), list.end());
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kThreads * kJobsPerThread));
+  EXPECT_EQ(server().job_count(), static_cast<std::size_t>(kThreads * kJobsPerThread));
+  EXPECT_EQ(server().request_count(), static_cast<std::size_t>(kThreads * kJobsPerThread));
+}
+
+TEST_F(MockServerTest, StartThrowsWhenThePortIsTaken) {
+  start();
+  MockOptions options;
+  options.port = server().port();
+  MockServer second(options);
+  EXPECT_THROW(second.start(), std::runtime_error);
+  EXPECT_THROW(server().start(), std::logic_error);
+}
+
+TEST_F(MockServerTest, StopIsPromptWithAnIdleKeepAliveConnectionAndIdempotent) {
+  start();
+  client().set_keep_alive(true);
+  EXPECT_EQ(client().Get("/ping")->status, 200);
+  const auto started = std::chrono::steady_clock::now();
+  server().stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  server().stop();
+  httplib::Client fresh(server().base_url());
+  EXPECT_FALSE(fresh.Get("/ping"));
+}
+
+TEST_F(MockServerTest, RejectsOptionsOutOfRange) {
+  const auto with = [](auto change) {
+    MockOptions options;
+    change(options);
+    return options;
+  };
+  EXPECT_THROW(MockServer(with([](MockOptions& o) { o.fail_rate = 1.5; })), std::invalid_argument);
+  EXPECT_THROW(MockServer(with([](MockOptions& o) { o.rate_limit_rate = -0.1; })),
+               std::invalid_argument);
+  EXPECT_THROW(MockServer(with([](MockOptions& o) { o.api_key.clear(); })), std::invalid_argument);
+  EXPECT_THROW(MockServer(with([](MockOptions& o) { o.job_duration = -1ms; })),
+               std::invalid_argument);
+  MockServer server;
+  EXPECT_THROW(server.set_fail_rate(2), std::invalid_argument);
+}
+
+TEST(MockZipTest, Crc32MatchesTheStandardCheckValue) {
+  EXPECT_EQ(pixxel::mock::crc32("123456789"), 0xCBF43926u);
+  EXPECT_EQ(pixxel::mock::crc32(""), 0u);
+}
+
+TEST(MockZipTest, StoredZipListsEveryEntryWithItsData) {
+  const std::string zip = pixxel::mock::make_stored_zip(
+      {{"a.txt", "hello"}, {"dir/b.json", "{}"}, {"empty", ""}}, 1'700'000'000);
+  const auto entries = read_stored_zip(zip);
+  EXPECT_EQ(entries, (std::map<std::string, std::string>{
+                         {"a.txt", "hello"}, {"dir/b.json", "{}"}, {"empty", ""}}));
+}
+
+}  // namespace
