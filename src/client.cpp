@@ -66,13 +66,21 @@ std::exception_ptr make_error(int status, std::string code, std::string message,
                                    body, std::move(request_id), retry_after));
 }
 
-// The error for a non-2xx answer, as the right subclass. The body is already redacted.
+// Deeper error bodies are kept as text only: copying deep JSON recurses on the stack.
+constexpr std::size_t kMaxErrorBodyDepth = 64;
+
+// The error for a non-2xx answer, as the right subclass. The body is already redacted;
+// what is decoded from it is redacted again, since JSON escapes (\u0074) can spell the key in
+// a way that redacting the raw text misses.
 std::exception_ptr make_api_error(int status, const std::string& body, std::string request_id,
-                                  std::optional<milliseconds> retry_after) {
+                                  std::optional<milliseconds> retry_after,
+                                  std::string_view secret) {
   std::string code;
   std::string message;
   nlohmann::json details;
-  const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  const auto json = internal::json_depth(body, kMaxErrorBodyDepth) > kMaxErrorBodyDepth
+                        ? nlohmann::json()
+                        : nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (json.is_object()) {
     auto error = json.find("error");
     if (error != json.end() && error->is_object()) {
@@ -93,6 +101,16 @@ std::exception_ptr make_api_error(int status, const std::string& body, std::stri
     }
   }
   if (message.empty()) message = internal::reason_phrase(status);
+  code = internal::redact(std::move(code), secret);
+  message = internal::redact(std::move(message), secret);
+  if (!details.is_null()) {
+    const std::string text = details.dump();
+    if (internal::redact(text, secret) != text) {
+      details = internal::redact(
+          details.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace),
+          secret);
+    }
+  }
 
   auto(*make)(int, std::string, std::string, nlohmann::json, const std::string&, std::string,
               std::optional<milliseconds>)
@@ -387,7 +405,7 @@ class PixxelClient::Impl : public std::enable_shared_from_this<PixxelClient::Imp
     out.error = make_api_error(
         out.status, redact(std::move(response.body)),
         redact(find_header(response.headers, "X-Request-Id").value_or(std::string())),
-        out.retry_after);
+        out.retry_after, options_.api_key);
     try {
       std::rethrow_exception(out.error);
     } catch (const ApiError& e) {

@@ -91,6 +91,8 @@ bool read_clock(std::string_view s, int& seconds) {
   return true;
 }
 
+constexpr std::int64_t kMaxRetryAfterSeconds = 365LL * 24 * 3600;
+
 std::vector<std::string_view> split_words(std::string_view s) {
   std::vector<std::string_view> words;
   std::size_t i = 0;
@@ -103,7 +105,9 @@ std::vector<std::string_view> split_words(std::string_view s) {
   return words;
 }
 
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view s) {
+// Seconds since the Unix epoch: kept in seconds, since nanosecond time_points overflow
+// after 2262 and a server may send any year up to 9999.
+std::optional<std::int64_t> parse_http_date(std::string_view s) {
   auto words = split_words(s);
   int day = 0, month = 0, year = 0, clock = 0;
   if (words.size() == 6 && iequals(words[5], "GMT")) {
@@ -133,7 +137,7 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
   if (day < 1 || day > 31 || year < 1970 || year > 9999) return std::nullopt;
   const std::int64_t days =
       days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  return std::chrono::system_clock::time_point(std::chrono::seconds(days * 86400 + clock));
+  return days * 86400 + clock;
 }
 
 }  // namespace
@@ -167,7 +171,8 @@ std::optional<ParsedUrl> parse_url(std::string_view url) {
 std::optional<std::string> resolve_location(const ParsedUrl& base, std::string_view location) {
   location = location.substr(0, location.find('#'));
   if (location.empty()) return std::nullopt;
-  if (location.find("://") != std::string_view::npos) {
+  const auto scheme_end = location.find("://");
+  if (scheme_end != std::string_view::npos && location.find_first_of("/?#") == scheme_end + 1) {
     if (!parse_url(location)) return std::nullopt;
     return std::string(location);
   }
@@ -240,15 +245,21 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
   if (std::all_of(value.begin(), value.end(),
                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
     // Clamp absurd values instead of overflowing; a caller caps them anyway.
-    if (value.size() > 9) return std::chrono::milliseconds(std::chrono::hours(24 * 365));
+    if (value.size() > 9) return std::chrono::milliseconds(kMaxRetryAfterSeconds * 1000);
     std::int64_t seconds = 0;
     std::from_chars(value.data(), value.data() + value.size(), seconds);
-    return std::chrono::milliseconds(seconds * 1000);
+    return std::chrono::milliseconds(std::min(seconds, kMaxRetryAfterSeconds) * 1000);
   }
   auto when = parse_http_date(value);
   if (!when) return std::nullopt;
-  if (*when <= now) return std::chrono::milliseconds(0);
-  return std::chrono::ceil<std::chrono::milliseconds>(*when - now);
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::int64_t now_s = now_ms / 1000;
+  if (*when <= now_s) return std::chrono::milliseconds(0);
+  // Clamped like delta-seconds: far beyond any cap a caller sets, and no overflow.
+  const std::int64_t ahead_ms =
+      std::min<std::int64_t>(*when - now_s, kMaxRetryAfterSeconds) * 1000 - now_ms % 1000;
+  return std::chrono::milliseconds(std::max<std::int64_t>(ahead_ms, 0));
 }
 
 std::string reason_phrase(int status_code) {
@@ -292,6 +303,30 @@ std::string reason_phrase(int status_code) {
   }
 }
 
+std::size_t json_depth(std::string_view text, std::size_t limit) {
+  std::size_t depth = 0;
+  std::size_t deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return limit + 1;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 std::string loggable_url(const HttpRequest& request) {
   if (find_header(request.headers, "Authorization")) return request.url;
   const auto query = request.url.find('?');
@@ -300,10 +335,15 @@ std::string loggable_url(const HttpRequest& request) {
 
 std::string redact(std::string text, std::string_view secret) {
   if (secret.empty()) return text;
-  std::size_t pos = 0;
-  while ((pos = text.find(secret, pos)) != std::string::npos) {
-    text.replace(pos, secret.size(), "***");
-    pos += 3;
+  // A replacement can join its neighbours into the secret again ("a" + "***" for "a*"), so
+  // repeat until none is left; a secret of nothing but '*' would never shrink.
+  for (int pass = 0; pass < 8; ++pass) {
+    std::size_t pos = text.find(secret);
+    if (pos == std::string::npos) break;
+    while (pos != std::string::npos) {
+      text.replace(pos, secret.size(), "***");
+      pos = text.find(secret, pos + 3);
+    }
   }
   return text;
 }

@@ -1,32 +1,28 @@
 #include "pixxel/models.hpp"
 
-#include <charconv>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <tuple>
-#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
-#include "internal/decode.hpp"
+#include "internal/field_rules.hpp"
 #include "pixxel/errors.hpp"
 
 namespace pixxel {
 namespace {
 
 using json = nlohmann::json;
+using internal::DownloadLinkDraft;
+using internal::Schema;
+using internal::ValueView;
 
-// Decoding is written once for both sources: `const json` when decoding a caller's value
-// (strings and raw values are copied) and `json` when decoding a document parsed here
-// (they are moved out). Like<J, T> is T with J's constness.
-template <class J, class T>
-using Like = std::conditional_t<std::is_const_v<J>, const T, T>;
+// The DOM adapters: from_json on a caller's value. Answer bodies are decoded by the SAX
+// decoder (decode_sax.cpp) with the same schema and leaf rules (internal/field_rules.hpp).
 
 // Where a value sits: a chain of stack frames up to the value decoding started from. The
 // text of a path is only built when decoding fails, so success allocates nothing for it.
@@ -43,413 +39,115 @@ void append_path(const Path& path, std::string& out) {
   if (path.parent == nullptr) return;
   append_path(*path.parent, out);
   if (path.key.empty()) {
-    out += '[';
-    out += std::to_string(path.index);
-    out += ']';
+    internal::append_index(out, path.index);
   } else {
-    if (!out.empty()) out += '.';
-    out += path.key;
+    internal::append_key(out, path.key);
   }
 }
 
-[[noreturn]] void fail(const Path& path, std::string reason) {
+[[noreturn]] void fail_expected(const Path& path, const char* expected, const ValueView& got) {
   std::string text;
   append_path(path, text);
-  throw DecodeError(std::move(text), std::move(reason));
-}
-
-// Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence.
-std::string_view clip_utf8(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return s;
-  std::size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
-
-constexpr std::size_t kMaxQuoted = 40;
-constexpr std::size_t kMaxParseMessage = 300;
-
-// Server text goes into what() quoted and escaped, and short: a reason never carries a
-// whole value, however large.
-std::string quote(std::string_view s) {
-  const std::string_view kept = clip_utf8(s, kMaxQuoted);
-  std::string text(kept);
-  if (kept.size() < s.size()) text += "...";
-  return json(std::move(text)).dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string describe(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::boolean:
-      return v.get<bool>() ? "the boolean true" : "the boolean false";
-    case json::value_t::string:
-      return "the string " + quote(*v.get_ptr<const std::string*>());
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return "the number " + v.dump();
-    case json::value_t::number_float:
-      if (!std::isfinite(v.get<double>())) return "a non-finite number";
-      return "the number " + v.dump();
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::binary:
-      return "binary data";
-    case json::value_t::discarded:
-      break;
-  }
-  return "a discarded value";
+  throw DecodeError(std::move(text), internal::expected_reason(expected, got));
 }
 
 [[noreturn]] void fail_expected(const Path& path, const char* expected, const json& got) {
-  fail(path, std::string("expected ") + expected + ", got " + describe(got));
+  fail_expected(path, expected, internal::view_of(got));
 }
 
-std::string_view trim_spaces(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
+void read_field(const json& v, std::string& out, const Path& path) {
+  ValueView view = internal::view_of(v);
+  if (const char* expected = internal::read_string(view, out)) fail_expected(path, expected, view);
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// Checks that `s` is a decimal number: an optional sign, digits with an optional fraction
-// ("4", "4.5", ".5", "4."), an optional exponent. Hex, "inf" and "nan" are not numbers here.
-// Drops a leading '+' from `s`, which std::from_chars does not take.
-bool scan_number(std::string_view& s, bool& integral) {
-  std::size_t i = 0;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-  const auto skip_digits = [&] {
-    const std::size_t start = i;
-    while (i < s.size() && is_digit(s[i])) ++i;
-    return i - start;
-  };
-  std::size_t digits = skip_digits();
-  integral = true;
-  if (i < s.size() && s[i] == '.') {
-    integral = false;
-    ++i;
-    digits += skip_digits();
-  }
-  if (digits == 0) return false;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    integral = false;
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (skip_digits() == 0) return false;
-  }
-  if (i != s.size()) return false;
-  if (s.front() == '+') s.remove_prefix(1);
-  return true;
+void read_field(const json& v, std::int64_t& out, const Path& path) {
+  const ValueView view = internal::view_of(v);
+  if (const char* expected = internal::read_int(view, out)) fail_expected(path, expected, view);
 }
 
-std::optional<double> to_double(std::string_view number) {
-  double d = 0;
-  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), d);
-  if (ec != std::errc() || end != number.data() + number.size()) return std::nullopt;
-  return d;
-}
-
-std::optional<std::int64_t> truncate_to_int64(double d) {
-  // Both bounds are exact doubles; every finite double in [-2^63, 2^63) truncates into range.
-  if (!(d >= -0x1p63 && d < 0x1p63)) return std::nullopt;
-  return static_cast<std::int64_t>(d);
-}
-
-// `number` has passed scan_number; nullopt means int64 cannot hold it.
-std::optional<std::int64_t> to_int64(std::string_view number, bool integral) {
-  if (!integral) {
-    const std::optional<double> d = to_double(number);
-    if (!d) return std::nullopt;
-    return truncate_to_int64(*d);
-  }
-  std::int64_t n = 0;
-  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
-  if (ec != std::errc() || end != number.data() + number.size()) return std::nullopt;
-  return n;
-}
-
-template <class J>
-void read_string(J& v, std::string& out, const Path& path) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return;
-    case json::value_t::string:
-      // Moves when J is mutable, copies when it is const.
-      out = std::move(*v.template get_ptr<Like<J, std::string>*>());
-      return;
-    case json::value_t::number_float:
-      if (!std::isfinite(v.template get<double>())) break;
-      out = v.dump();
-      return;
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      out = v.dump();
-      return;
-    default:
-      break;
-  }
-  fail_expected(path, "a string or a number", v);
-}
-
-void read_int(const json& v, std::int64_t& out, const Path& path) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return;
-    case json::value_t::number_integer:
-      out = *v.get_ptr<const json::number_integer_t*>();
-      return;
-    case json::value_t::number_unsigned: {
-      const json::number_unsigned_t u = *v.get_ptr<const json::number_unsigned_t*>();
-      if (u > static_cast<json::number_unsigned_t>(std::numeric_limits<std::int64_t>::max())) {
-        fail_expected(path, "an integer in the int64 range", v);
-      }
-      out = static_cast<std::int64_t>(u);
-      return;
-    }
-    case json::value_t::number_float: {
-      const std::optional<std::int64_t> n = truncate_to_int64(v.get<double>());
-      if (!n) fail_expected(path, "an integer in the int64 range", v);
-      out = *n;
-      return;
-    }
-    case json::value_t::string: {
-      const std::string& s = *v.get_ptr<const std::string*>();
-      if (s.empty()) return;
-      std::string_view number = trim_spaces(s);
-      bool integral = false;
-      if (!scan_number(number, integral)) fail_expected(path, "an integer", v);
-      const std::optional<std::int64_t> n = to_int64(number, integral);
-      if (!n) fail_expected(path, "an integer in the int64 range", v);
-      out = *n;
-      return;
-    }
-    default:
-      fail_expected(path, "an integer", v);
+void read_field(const json& v, double& out, const Path& path) {
+  const ValueView view = internal::view_of(v);
+  if (const char* expected = internal::read_progress(view, out)) {
+    fail_expected(path, expected, view);
   }
 }
 
-void read_progress(const json& v, double& out, const Path& path) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return;
-    case json::value_t::number_integer:
-      out = static_cast<double>(*v.get_ptr<const json::number_integer_t*>());
-      return;
-    case json::value_t::number_unsigned:
-      out = static_cast<double>(*v.get_ptr<const json::number_unsigned_t*>());
-      return;
-    case json::value_t::number_float:
-      out = *v.get_ptr<const json::number_float_t*>();
-      return;
-    case json::value_t::string: {
-      const std::string& s = *v.get_ptr<const std::string*>();
-      if (s.empty()) return;
-      std::string_view number = trim_spaces(s);
-      if (!number.empty() && number.back() == '%') {
-        number = trim_spaces(number.substr(0, number.size() - 1));
-      }
-      bool integral = false;
-      if (!scan_number(number, integral)) fail_expected(path, "a number or a percentage", v);
-      const std::optional<double> d = to_double(number);
-      if (!d) fail_expected(path, "a number in the double range", v);
-      out = *d;
-      return;
-    }
-    default:
-      fail_expected(path, "a number", v);
+// Whether `v` nests deeper than `limit`, found without recursion (the value itself may be
+// too deep to recurse over).
+bool deeper_than(const json& v, std::size_t limit) {
+  std::vector<std::pair<const json*, std::size_t>> pending{{&v, 1}};
+  while (!pending.empty()) {
+    const auto [value, depth] = pending.back();
+    pending.pop_back();
+    if (!value->is_structured()) continue;
+    if (depth > limit) return true;
+    for (const json& child : *value) pending.emplace_back(&child, depth + 1);
   }
+  return false;
 }
 
-template <class J>
-void read_raw(J& v, json& out) {
-  out = std::move(v);  // moves when J is mutable, copies when it is const
+void read_field(const json& v, json& out, const Path& path) {
+  // Copying (here, and in the caller's code later) recurses once per level.
+  if (deeper_than(v, internal::kMaxRawDepth)) {
+    std::string text;
+    append_path(path, text);
+    throw DecodeError(std::move(text), internal::too_deep_reason());
+  }
+  out = v;
 }
 
-template <class J>
-void read_strings(J& v, std::vector<std::string>& out, const Path& path) {
+void read_field(const json& v, std::vector<std::string>& out, const Path& path) {
   if (v.is_null()) return;
-  auto* array = v.template get_ptr<Like<J, json::array_t>*>();
-  if (array == nullptr) fail_expected(path, "an array", v);
+  const auto* array = v.get_ptr<const json::array_t*>();
+  if (array == nullptr) fail_expected(path, internal::kExpectArray, v);
   out.reserve(array->size());
   std::size_t i = 0;
-  for (auto& element : *array) {
+  for (const json& element : *array) {
     const Path element_path = path.element(i++);
-    if (element.is_null()) fail_expected(element_path, "a string or a number", element);
-    read_string(element, out.emplace_back(), element_path);
+    if (element.is_null()) fail_expected(element_path, internal::kExpectStringOrNumber, element);
+    read_field(element, out.emplace_back(), element_path);
   }
 }
 
-// A DownloadLink while it is read: the job answer spells the workflow id `workflowId`.
-struct DownloadLinkDraft {
-  DownloadLink link;
-  std::string camel_workflow_id;
-};
+// Nested models: an object member, an array of objects.
+void read_field(const json& v, BlockInfo& out, const Path& path);
+template <class T>
+void read_field(const json& v, std::vector<T>& out, const Path& path);
 
-template <class J>
-void read_member(std::string_view key, J& v, BlockInfo& out, const Path& path) {
-  if (key == "id") {
-    read_string(v, out.id, path);
-  } else if (key == "name") {
-    read_string(v, out.name, path);
-  } else if (key == "version") {
-    read_string(v, out.version, path);
+template <class T>
+void read_object(const json& v, T& out, const Path& path) {
+  const auto* object = v.get_ptr<const json::object_t*>();
+  if (object == nullptr) fail_expected(path, internal::kExpectObject, v);
+  for (const auto& member : *object) {
+    const std::string& key = member.first;
+    const int field = internal::find_field<T>(key);
+    if (field == internal::kUnknownField) continue;
+    std::visit([&](auto pointer) { read_field(member.second, out.*pointer, path.member(key)); },
+               Schema<T>::fields[field].member);
   }
 }
 
-template <class J>
-void read_member(std::string_view key, J& v, ValError& out, const Path& path) {
-  if (key == "from") {
-    read_string(v, out.from, path);
-  } else if (key == "to") {
-    read_string(v, out.to, path);
-  } else if (key == "err") {
-    read_string(v, out.err, path);
-  } else if (key == "reason") {
-    read_string(v, out.reason, path);
-  } else if (key == "component_name") {
-    read_string(v, out.component_name, path);
-  }
+void read_field(const json& v, BlockInfo& out, const Path& path) {
+  if (!v.is_null()) read_object(v, out, path);
 }
 
-template <class J, class T>
-void read_object(J& v, T& out, const Path& path) {
-  auto* object = v.template get_ptr<Like<J, json::object_t>*>();
-  if (object == nullptr) fail_expected(path, "an object", v);
-  for (auto& [key, value] : *object) read_member(key, value, out, path.member(key));
-}
-
-template <class J, class T>
-void read_objects(J& v, std::vector<T>& out, const Path& path) {
+template <class T>
+void read_field(const json& v, std::vector<T>& out, const Path& path) {
   if (v.is_null()) return;
-  auto* array = v.template get_ptr<Like<J, json::array_t>*>();
-  if (array == nullptr) fail_expected(path, "an array", v);
+  const auto* array = v.get_ptr<const json::array_t*>();
+  if (array == nullptr) fail_expected(path, internal::kExpectArray, v);
   out.reserve(array->size());
   std::size_t i = 0;
-  for (auto& element : *array) read_object(element, out.emplace_back(), path.element(i++));
-}
-
-template <class J>
-void read_member(std::string_view key, J& v, Task& out, const Path& path) {
-  if (key == "id") {
-    read_string(v, out.id, path);
-  } else if (key == "info_logs") {
-    read_raw(v, out.info_logs);
-  } else if (key == "created_at") {
-    read_string(v, out.created_at, path);
-  } else if (key == "updated_at") {
-    read_string(v, out.updated_at, path);
-  } else if (key == "finished_at") {
-    read_string(v, out.finished_at, path);
-  } else if (key == "estimated_time_duration") {
-    read_int(v, out.estimated_time_duration, path);
-  } else if (key == "time_taken") {
-    read_string(v, out.time_taken, path);
-  } else if (key == "status") {
-    read_string(v, out.status, path);
-  } else if (key == "state_msg") {
-    read_string(v, out.state_msg, path);
-  } else if (key == "inputs") {
-    read_raw(v, out.inputs);
-  } else if (key == "result") {
-    read_raw(v, out.result);
-  } else if (key == "depends_on") {
-    read_strings(v, out.depends_on, path);
-  } else if (key == "name") {
-    read_string(v, out.name, path);
-  } else if (key == "progress") {
-    read_progress(v, out.progress, path);
-  } else if (key == "disclaimer") {
-    read_strings(v, out.disclaimer, path);
-  } else if (key == "recv_time") {
-    read_string(v, out.recv_time, path);
-  } else if (key == "send_time") {
-    read_string(v, out.send_time, path);
-  } else if (key == "block_inf_start_time") {
-    read_string(v, out.block_inf_start_time, path);
-  } else if (key == "block_inf_end_time") {
-    read_string(v, out.block_inf_end_time, path);
-  } else if (key == "block_info") {
-    if (!v.is_null()) read_object(v, out.block_info, path);
-  } else if (key == "err_msg") {
-    read_string(v, out.err_msg, path);
-  } else if (key == "failure_type") {
-    read_string(v, out.failure_type, path);
-  }
-}
-
-template <class J>
-void read_member(std::string_view key, J& v, Job& out, const Path& path) {
-  if (key == "created_by") {
-    read_string(v, out.created_by, path);
-  } else if (key == "status") {
-    read_string(v, out.status, path);
-  } else if (key == "time_taken") {
-    read_string(v, out.time_taken, path);
-  } else if (key == "id") {
-    read_string(v, out.id, path);
-  } else if (key == "tasks") {
-    read_objects(v, out.tasks, path);
-  } else if (key == "val_errors") {
-    read_objects(v, out.val_errors, path);
-  } else if (key == "spec") {
-    read_raw(v, out.spec);
-  } else if (key == "cost") {
-    read_int(v, out.cost, path);
-  } else if (key == "workflow_id") {
-    read_string(v, out.workflow_id, path);
-  } else if (key == "updated_at") {
-    read_string(v, out.updated_at, path);
-  } else if (key == "finished_at") {
-    read_string(v, out.finished_at, path);
-  } else if (key == "exec_created_at") {
-    read_string(v, out.exec_created_at, path);
-  } else if (key == "exec_updated_at") {
-    read_string(v, out.exec_updated_at, path);
-  } else if (key == "created_at") {
-    read_string(v, out.created_at, path);
-  } else if (key == "estimated_duration") {
-    read_int(v, out.estimated_duration, path);
-  } else if (key == "progress") {
-    read_string(v, out.progress, path);
-  }
-}
-
-template <class J>
-void read_member(std::string_view key, J& v, DownloadLinkDraft& out, const Path& path) {
-  if (key == "id") {
-    read_string(v, out.link.id, path);
-  } else if (key == "status") {
-    read_string(v, out.link.status, path);
-  } else if (key == "signed_url") {
-    read_string(v, out.link.signed_url, path);
-  } else if (key == "workflow_id") {
-    read_string(v, out.link.workflow_id, path);
-  } else if (key == "workflowId") {
-    read_string(v, out.camel_workflow_id, path);
-  } else if (key == "job_id") {
-    read_string(v, out.link.job_id, path);
-  }
+  for (const json& element : *array) read_object(element, out.emplace_back(), path.element(i++));
 }
 
 // Decodes into a fresh value, so members absent from `v` get their defaults and a failure
 // leaves the caller's value untouched.
-template <class T, class J>
-T decode(J& v, const Path& path) {
+template <class T>
+T decode(const json& v) {
   T out;
-  read_object(v, out, path);
+  read_object(v, out, Path{});
   return out;
-}
-
-template <class J>
-DownloadLink decode_link(J& v, const Path& path) {
-  DownloadLinkDraft draft;
-  read_object(v, draft, path);
-  if (draft.link.workflow_id.empty()) draft.link.workflow_id = std::move(draft.camel_workflow_id);
-  return std::move(draft.link);
 }
 
 // The public adapters promise DecodeError and nothing else; nlohmann throws its own
@@ -459,15 +157,7 @@ auto guarded(F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (const json::exception& e) {
-    throw DecodeError("", std::string(clip_utf8(e.what(), kMaxParseMessage)));
-  }
-}
-
-json parse_body(std::string_view body) {
-  try {
-    return json::parse(body.begin(), body.end());
-  } catch (const json::exception& e) {
-    throw DecodeError("", "not valid JSON: " + std::string(clip_utf8(e.what(), kMaxParseMessage)));
+    throw DecodeError("", internal::library_error_reason(e.what()));
   }
 }
 
@@ -562,7 +252,7 @@ void to_json(nlohmann::json& j, const BlockInfo& v) {
 }
 
 void from_json(const nlohmann::json& j, BlockInfo& v) {
-  v = guarded([&] { return decode<BlockInfo>(j, Path{}); });
+  v = guarded([&] { return decode<BlockInfo>(j); });
 }
 
 void to_json(nlohmann::json& j, const ValError& v) {
@@ -574,7 +264,7 @@ void to_json(nlohmann::json& j, const ValError& v) {
 }
 
 void from_json(const nlohmann::json& j, ValError& v) {
-  v = guarded([&] { return decode<ValError>(j, Path{}); });
+  v = guarded([&] { return decode<ValError>(j); });
 }
 
 void to_json(nlohmann::json& j, const Task& v) {
@@ -603,7 +293,7 @@ void to_json(nlohmann::json& j, const Task& v) {
 }
 
 void from_json(const nlohmann::json& j, Task& v) {
-  v = guarded([&] { return decode<Task>(j, Path{}); });
+  v = guarded([&] { return decode<Task>(j); });
 }
 
 void to_json(nlohmann::json& j, const Job& v) {
@@ -626,7 +316,7 @@ void to_json(nlohmann::json& j, const Job& v) {
 }
 
 void from_json(const nlohmann::json& j, Job& v) {
-  v = guarded([&] { return decode<Job>(j, Path{}); });
+  v = guarded([&] { return decode<Job>(j); });
 }
 
 void to_json(nlohmann::json& j, const DownloadLink& v) {
@@ -638,7 +328,7 @@ void to_json(nlohmann::json& j, const DownloadLink& v) {
 }
 
 void from_json(const nlohmann::json& j, DownloadLink& v) {
-  v = guarded([&] { return decode_link(j, Path{}); });
+  v = guarded([&] { return decode<DownloadLinkDraft>(j).finish(); });
 }
 
 std::optional<std::vector<std::uint8_t>> raw_bytes(const nlohmann::json& value) {
@@ -647,30 +337,4 @@ std::optional<std::vector<std::uint8_t>> raw_bytes(const nlohmann::json& value) 
   return std::nullopt;
 }
 
-namespace internal {
-
-Job decode_job(std::string_view body) {
-  json document = parse_body(body);
-  return guarded([&] { return decode<Job>(document, Path{}); });
-}
-
-DownloadLink decode_download_link(std::string_view body) {
-  json document = parse_body(body);
-  return guarded([&] { return decode_link(document, Path{}); });
-}
-
-std::vector<Job> decode_job_list(std::string_view body) {
-  json document = parse_body(body);
-  return guarded([&] {
-    const Path root;
-    auto* object = document.get_ptr<json::object_t*>();
-    if (object == nullptr) fail_expected(root, "an object", document);
-    std::vector<Job> jobs;
-    const auto it = object->find("jobs");
-    if (it != object->end()) read_objects(it->second, jobs, root.member("jobs"));
-    return jobs;
-  });
-}
-
-}  // namespace internal
 }  // namespace pixxel

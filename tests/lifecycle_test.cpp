@@ -249,7 +249,7 @@ class SaveDownloadTest : public LifecycleTest {
 };
 
 TEST_F(SaveDownloadTest, SavesTheArchiveWithoutSendingTheKey) {
-  const std::string zip("PK\x03\x04 archive bytes", 20);
+  const std::string zip = std::string("PK\x03\x04", 4) + " archive bytes";
   transport_->then_answer(200, zip);
   std::vector<DownloadProgress> progress;
   SaveOptions save;

@@ -53,7 +53,7 @@ json body_of(const httplib::Result& result) {
 void expect_documented_error(const httplib::Result& result, int status, const std::string& code) {
   ASSERT_TRUE(result) << httplib::to_string(result.error());
   EXPECT_EQ(result->status, status);
-  EXPECT_EQ(result->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(result->get_header_value("Content-Type"), "application/json; charset=utf-8");
   const json body = body_of(result);
   ASSERT_TRUE(body.is_object()) << result->body;
   ASSERT_TRUE(body.contains("error")) << result->body;
@@ -661,7 +661,7 @@ TEST_F(MockServerTest, EveryAnswerCarriesARequestIdAndJsonContentType) {
   for (std::size_t i = 0; i < results.size(); ++i) {
     ASSERT_TRUE(results[i]) << i;
     EXPECT_EQ(results[i]->get_header_value("X-Request-Id"), "req-" + std::to_string(i + 1));
-    EXPECT_EQ(results[i]->get_header_value("Content-Type"), "application/json") << i;
+    EXPECT_EQ(results[i]->get_header_value("Content-Type"), "application/json; charset=utf-8") << i;
   }
   EXPECT_EQ(server().request_count(), results.size());
 }

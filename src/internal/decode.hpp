@@ -11,8 +11,10 @@
 
 namespace pixxel::internal {
 
-// Each parses `body` as JSON and decodes it with the rules of the models' from_json, moving
-// strings and raw values out of the parsed document instead of copying them. Each throws
+// Each decodes `body` with the rules of the models' from_json, and gives exactly what parsing
+// it with nlohmann::json::parse and calling from_json would (values and errors alike), but
+// reads the bytes straight into the models (decode_sax.cpp): only the raw members get a DOM,
+// of their own subtree, so memory stays near the size of the result. Each throws
 // pixxel::DecodeError with an empty path when the body is not JSON or not an object, and with
 // the JSON path of the offending value otherwise.
 //

@@ -61,6 +61,11 @@ std::string reason_phrase(int status_code);
 // URL) carries its credential in the query, so that is cut off.
 std::string loggable_url(const HttpRequest& request);
 
+// The deepest nesting of arrays and objects in a JSON text (strings skipped), counted without
+// parsing; `limit + 1` as soon as it exceeds `limit`. Deep values overflow the stack when
+// nlohmann copies them, so bodies are checked before they are kept.
+std::size_t json_depth(std::string_view text, std::size_t limit);
+
 // Replaces every occurrence of `secret` in `text` with "***".
 std::string redact(std::string text, std::string_view secret);
 

@@ -1,0 +1,257 @@
+// The SDK against what a user could write by hand, measured in the same run:
+//   - client CPU per create_job (20-task Job) vs a bare loop on one reused libcurl handle
+//     that parses with nlohmann::json::parse;
+//   - decoding a Job of 20, 1,000 and 10,000 tasks vs nlohmann::json::parse alone, with
+//     the peak heap of the decode against the body size;
+//   - 256 asynchronous calls vs sequential calls, with the server taking 50 ms per answer.
+// The ratios and their targets are printed at the end; the exit code says whether every
+// target held.
+
+#include <benchmark/benchmark.h>
+#include <curl/curl.h>
+
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bench_support.hpp"
+#include "internal/decode.hpp"
+#include "pixxel/pixxel.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using pixxel::bench::JobServer;
+
+constexpr char kKey[] = "bench-key";
+
+pixxel::ClientOptions client_options(const std::string& url) {
+  pixxel::ClientOptions o;
+  o.api_key = kKey;
+  o.base_url = url;
+  o.retry.max_retries = 0;
+  return o;
+}
+
+JobServer& create_job_server() {
+  static JobServer server(pixxel::bench::make_job_body(20), 0ms);
+  return server;
+}
+
+void BM_CreateJob_Sdk(benchmark::State& state) {
+  pixxel::PixxelClient client(client_options(create_job_server().url()));
+  for (auto _ : state) {
+    pixxel::Job job = client.create_job("wf-0c2f6a1e", "proj-1");
+    benchmark::DoNotOptimize(job);
+  }
+}
+
+size_t append_body(char* data, size_t size, size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+void BM_CreateJob_BareLibcurl(benchmark::State& state) {
+  const std::string url =
+      create_job_server().url() + "/v0/workflows/wf-0c2f6a1e/jobs?project_id=proj-1";
+  CURL* easy = curl_easy_init();
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, (std::string("Authorization: ") + kKey).c_str());
+  headers = curl_slist_append(headers, "Accept: application/json");
+  headers = curl_slist_append(headers, "User-Agent: bare-libcurl");
+  headers = curl_slist_append(headers, "Content-Type:");
+  std::string body;
+  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, "");
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, 0L);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &append_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+  for (auto _ : state) {
+    body.clear();
+    if (curl_easy_perform(easy) != CURLE_OK) state.SkipWithError("request failed");
+    nlohmann::json job = nlohmann::json::parse(body);
+    benchmark::DoNotOptimize(job);
+  }
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(easy);
+}
+
+const std::string& body_of(std::size_t tasks) {
+  static std::map<std::size_t, std::string> bodies;
+  auto it = bodies.find(tasks);
+  if (it == bodies.end()) it = bodies.emplace(tasks, pixxel::bench::make_job_body(tasks)).first;
+  return it->second;
+}
+
+// Peak heap while `work` runs, over the body size.
+template <typename F>
+double peak_over_body(const std::string& body, F work) {
+  pixxel::bench::reset_heap_peak();
+  const std::size_t before = pixxel::bench::heap_in_use();
+  work();
+  return static_cast<double>(pixxel::bench::heap_peak() - before) /
+         static_cast<double>(body.size());
+}
+
+void BM_Decode_Sdk(benchmark::State& state) {
+  const std::string& body = body_of(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    pixxel::Job job = pixxel::internal::decode_job(body);
+    benchmark::DoNotOptimize(job);
+  }
+  state.counters["peak_x_body"] = peak_over_body(body, [&] {
+    pixxel::Job job = pixxel::internal::decode_job(body);
+    benchmark::DoNotOptimize(job);
+  });
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+
+void BM_Decode_JsonParse(benchmark::State& state) {
+  const std::string& body = body_of(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    nlohmann::json json = nlohmann::json::parse(body);
+    benchmark::DoNotOptimize(json);
+  }
+  state.counters["peak_x_body"] = peak_over_body(body, [&] {
+    nlohmann::json json = nlohmann::json::parse(body);
+    benchmark::DoNotOptimize(json);
+  });
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+
+constexpr int kCalls = 256;
+
+JobServer& slow_server() {
+  static JobServer server(pixxel::bench::make_job_body(20), 50ms);
+  return server;
+}
+
+void BM_256Calls_Async(benchmark::State& state) {
+  pixxel::PixxelClient client(client_options(slow_server().url()));
+  for (auto _ : state) {
+    std::vector<std::future<pixxel::Job>> futures;
+    futures.reserve(kCalls);
+    for (int i = 0; i < kCalls; ++i) futures.push_back(client.create_job_async("wf", "p"));
+    for (auto& f : futures) benchmark::DoNotOptimize(f.get());
+  }
+}
+
+void BM_256Calls_Sequential(benchmark::State& state) {
+  pixxel::PixxelClient client(client_options(slow_server().url()));
+  for (auto _ : state) {
+    for (int i = 0; i < kCalls; ++i) benchmark::DoNotOptimize(client.create_job("wf", "p"));
+  }
+}
+
+BENCHMARK(BM_CreateJob_BareLibcurl)->Repetitions(5)->ReportAggregatesOnly(true)->MinTime(1.0);
+BENCHMARK(BM_CreateJob_Sdk)->Repetitions(5)->ReportAggregatesOnly(true)->MinTime(1.0);
+BENCHMARK(BM_Decode_JsonParse)
+    ->Arg(20)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Decode_Sdk)
+    ->Arg(20)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_256Calls_Async)
+    ->Iterations(3)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_256Calls_Sequential)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Keeps every run so that the ratios can be computed once all have finished.
+class RecordingReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type == Run::RT_Aggregate && run.aggregate_name != "median") continue;
+      std::string key = run.run_name.function_name;
+      if (!run.run_name.args.empty()) key += "/" + run.run_name.args;
+      Result& r = results_[key];
+      r.cpu = run.GetAdjustedCPUTime();
+      r.real = run.GetAdjustedRealTime();
+      auto peak = run.counters.find("peak_x_body");
+      if (peak != run.counters.end()) r.peak = peak->second.value;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+
+  struct Result {
+    double cpu = 0;
+    double real = 0;
+    double peak = 0;
+  };
+  const Result* find(const std::string& name) const {
+    auto it = results_.find(name);
+    return it == results_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  std::map<std::string, Result> results_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  RecordingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+
+  bool all_met = true;
+  std::printf("\n%-58s %10s %8s  %s\n", "ratio (same run, medians)", "measured", "target",
+              "verdict");
+  auto check = [&](const char* what, double value, double target, bool at_most, const char* unit) {
+    const bool met = at_most ? value <= target : value >= target;
+    all_met = all_met && met;
+    std::printf("%-58s %9.3f%s %7.2f%s  %s\n", what, value, unit, target, unit,
+                met ? "met" : "MISSED");
+  };
+  const auto* bare = reporter.find("BM_CreateJob_BareLibcurl");
+  const auto* sdk = reporter.find("BM_CreateJob_Sdk");
+  if (bare != nullptr && sdk != nullptr) {
+    check("client CPU per create_job (20 tasks) / bare libcurl loop", sdk->cpu / bare->cpu, 1.10,
+          true, "x");
+  }
+  for (const char* tasks : {"20", "1000", "10000"}) {
+    const auto* parse = reporter.find(std::string("BM_Decode_JsonParse/") + tasks);
+    const auto* decode = reporter.find(std::string("BM_Decode_Sdk/") + tasks);
+    if (parse == nullptr || decode == nullptr) continue;
+    const std::string label = std::string("decode ") + tasks + "-task Job / json::parse alone";
+    if (std::string(tasks) == "10000") {
+      check(label.c_str(), decode->cpu / parse->cpu, 1.5, true, "x");
+      check("peak heap of the 10000-task decode / body size", decode->peak, 3.0, true, "x");
+      std::printf("%-58s %9.3fx\n", "(peak heap of json::parse alone / body size)", parse->peak);
+    } else {
+      std::printf("%-58s %9.3fx\n", label.c_str(), decode->cpu / parse->cpu);
+    }
+  }
+  const auto* async = reporter.find("BM_256Calls_Async");
+  const auto* sequential = reporter.find("BM_256Calls_Sequential");
+  if (async != nullptr) {
+    check("256 async calls at 50 ms each, wall time (ms)", async->real, 1000, true, "");
+  }
+  if (async != nullptr && sequential != nullptr) {
+    std::printf("%-58s %9.0f ms (%.1fx slower than async)\n", "the same 256 calls sequentially",
+                sequential->real, sequential->real / async->real);
+  }
+  std::printf("\n%s\n", all_met ? "all targets met" : "SOME TARGETS MISSED");
+  return all_met ? 0 : 1;
+}

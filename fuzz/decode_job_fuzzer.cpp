@@ -1,0 +1,12 @@
+// libFuzzer harness: decode_job, decode_job_list and decode_download_link on arbitrary bytes.
+// The body lives in fuzz_targets.hpp, shared with tests/fuzz_regressions_test.cpp.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz_targets.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  pixxel::fuzz::fuzz_decode_job(data, size);
+  return 0;
+}
