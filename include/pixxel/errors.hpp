@@ -52,6 +52,7 @@ class PIXXEL_EXPORT InvalidArgumentError : public Error {
 /// No HTTP answer: DNS failure, refused connection, TLS failure, reset, truncated body.
 class PIXXEL_EXPORT TransportError : public Error {
  public:
+  /// @param what the message, naming the method and URL (never the key).
   /// @param request_sent false only when the request provably never left this machine (DNS
   ///     failure, refused or failed connect), which makes any request safe to retry.
   explicit TransportError(const std::string& what, bool request_sent = true)
