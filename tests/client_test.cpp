@@ -524,3 +524,28 @@ TEST_F(ClientTest, AThrowingObserverDoesNotFailTheCall) {
 
 }  // namespace
 }  // namespace pixxel
+
+namespace pixxel {
+namespace {
+
+// Found by fuzzing: a Location whose query holds "://" is still a relative reference.
+TEST_F(ClientTest, RedirectWithAUrlInItsQueryIsFollowedOnTheSameOrigin) {
+  transport_->then_answer(307, "", {{"Location", "/next?from=https://elsewhere.test/x"}});
+  transport_->then_answer(200, kJobBody);
+  PixxelClient(options()).create_job("wf", "p");
+  EXPECT_EQ(transport_->last().url, "https://api.example.test/next?from=https://elsewhere.test/x");
+  EXPECT_EQ(find_header(transport_->last().headers, "Authorization"), kKey);
+}
+
+// Found by fuzzing: redacting "a*" out of "aa*" once leaves "a***", which holds it again.
+TEST_F(ClientTest, RedactionLeavesNoCopyOfAKeyThatOverlapsItsMask) {
+  transport_->then_answer(403, R"({"error": {"message": "key aa* rejected"}})");
+  ClientOptions o = options();
+  o.api_key = "a*";
+  auto e = catch_error<PermissionDeniedError>(PixxelClient(o));
+  EXPECT_THAT(e.what(), Not(HasSubstr("a*")));
+  EXPECT_THAT(e.message(), Not(HasSubstr("a*")));
+}
+
+}  // namespace
+}  // namespace pixxel
