@@ -7,6 +7,7 @@
 #include "internal/curl_exchange.hpp"
 #include "internal/curl_handles.hpp"
 #include "internal/http.hpp"
+#include "internal/retry.hpp"
 #include "pixxel/errors.hpp"
 #include "pixxel/transport.hpp"
 
@@ -108,10 +109,41 @@ CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request
   append("Expect:");
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, header_list_.get());
 
+  // libcurl sends a request again, on a new connection, when a reused connection closes
+  // before any answer byte (lib/transfer.c Curl_retry_request), for POST too. The server may
+  // have acted on the first copy, so only an idempotent request may go again unseen; this
+  // hook runs before every send, the silent resend included.
+  curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &CurlExchange::on_before_send);
+  curl_easy_setopt(easy, CURLOPT_PREREQDATA, this);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &CurlExchange::on_header);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlExchange::on_body);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
+}
+
+bool CurlExchange::wrote_request() const {
+  // CURLINFO_REQUEST_SIZE counts the request bytes the socket accepted (lib/http.c
+  // Curl_buffer_send) and adds up over libcurl's own resends; what did not fit in one write
+  // goes out later as upload data; and an answer byte proves the request arrived.
+  long request_size = 0;
+  long header_size = 0;
+  curl_off_t uploaded = 0;
+  curl_easy_getinfo(easy_, CURLINFO_REQUEST_SIZE, &request_size);
+  curl_easy_getinfo(easy_, CURLINFO_HEADER_SIZE, &header_size);
+  curl_easy_getinfo(easy_, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+  return wrote_ || request_size > 0 || header_size > 0 || uploaded > 0;
+}
+
+int CurlExchange::on_before_send(void* self_ptr, char*, char*, int, int) {
+  auto* self = static_cast<CurlExchange*>(self_ptr);
+  if (self->sends_++ > 0) {
+    self->wrote_ = self->wrote_request();
+    if (self->wrote_ && !is_idempotent(self->request_.method)) {
+      self->resend_refused_ = true;
+      return CURL_PREREQFUNC_ABORT;
+    }
+  }
+  return CURL_PREREQFUNC_OK;
 }
 
 size_t CurlExchange::on_header(char* data, size_t size, size_t count, void* self_ptr) {
@@ -181,30 +213,22 @@ HttpResponse CurlExchange::finish(CURLcode code) {
                                     std::to_string(request_.max_response_bytes) + " bytes)",
                                 request_.max_response_bytes);
   }
-  long request_size = 0;
-  curl_easy_getinfo(easy_, CURLINFO_REQUEST_SIZE, &request_size);
-  std::string what =
-      request_.method + " " + loggable_url(request_) + ": " + curl_easy_strerror(code);
-  if (error_buffer_[0] != '\0') what += std::string(" (") + error_buffer_ + ")";
-  // Zero bytes of request written means the server cannot have acted on it.
-  const bool sent = request_size > 0;
-  switch (code) {
-    case CURLE_OPERATION_TIMEDOUT:
-      throw TimeoutError(what, sent);
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-      throw TransportError(what, false);
-    case CURLE_SEND_ERROR:
-      throw TransportError(what, true);
-    default:
-      throw TransportError(what, sent);
+  // From what was written, never from the code alone: a reused connection that died after
+  // the request went out ends in a refused reconnect (CURLE_COULDNT_CONNECT) just as well.
+  const bool sent = wrote_request();
+  std::string what = request_.method + " " + loggable_url(request_) + ": ";
+  if (resend_refused_) {
+    what += "the connection closed after the request was sent and before any answer";
+  } else {
+    what += curl_easy_strerror(code);
+    if (error_buffer_[0] != '\0') what += std::string(" (") + error_buffer_ + ")";
   }
+  // The caller must know that a call which creates something may have done so.
+  if (sent && !is_idempotent(request_.method)) {
+    what += "; the request was sent, so the server may have acted on it";
+  }
+  if (code == CURLE_OPERATION_TIMEDOUT) throw TimeoutError(what, sent);
+  throw TransportError(what, sent);
 }
 
 namespace {

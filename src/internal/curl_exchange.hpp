@@ -29,6 +29,10 @@ class CurlExchange {
  private:
   static size_t on_header(char* data, size_t size, size_t count, void* self);
   static size_t on_body(char* data, size_t size, size_t count, void* self);
+  static int on_before_send(void* self, char* primary_ip, char* local_ip, int primary_port,
+                            int local_port);
+  // Whether any byte of this exchange's request has been written to a connection so far.
+  bool wrote_request() const;
 
   CURL* easy_;
   const HttpRequest& request_;
@@ -37,6 +41,9 @@ class CurlExchange {
   HttpResponse response_;
   bool too_large_ = false;
   int streaming_ = -1;  // unknown until the first piece of body: then 1 (2xx) or 0
+  int sends_ = 0;       // how often libcurl was about to send the request
+  bool wrote_ = false;  // sticky: a byte of the request left on an earlier connection
+  bool resend_refused_ = false;
   std::exception_ptr sink_error_;
   char error_buffer_[CURL_ERROR_SIZE] = {};
 };

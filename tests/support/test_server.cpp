@@ -12,7 +12,6 @@
 #include <stdexcept>
 
 namespace pixxel::testing {
-namespace {
 
 int bind_loopback(int backlog, int& port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -32,7 +31,6 @@ int bind_loopback(int backlog, int& port) {
   return fd;
 }
 
-}  // namespace
 
 constexpr std::size_t kServerThreads = 128;
 

@@ -101,6 +101,9 @@ class ScriptedServer {
   std::thread thread_;
 };
 
+// A listening TCP socket on 127.0.0.1 with a free port (written to `port`); throws on failure.
+int bind_loopback(int backlog, int& port);
+
 // Returns once `server`'s listen loop runs (after listen_after_bind started on a thread).
 void wait_until_running(const httplib::Server& server);
 
