@@ -4,12 +4,16 @@
 PIXXEL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PIXXEL_JOBS="${PIXXEL_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
-# What building, testing and running the demo need, as Debian/Ubuntu packages.
+# What building, testing and running the demo need, as Debian/Ubuntu packages. Each script
+# installs its whole list before its first configure, and configure_and_build then proves
+# that everything CMake found comes from that list (check_found_packages).
 PIXXEL_PACKAGES=(
   g++ cmake make pkg-config
   libcurl4-openssl-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libgmock-dev libcpp-httplib-dev libcli11-dev
 )
+PIXXEL_TEST_PACKAGES=("${PIXXEL_PACKAGES[@]}" doxygen)
+PIXXEL_BENCH_PACKAGES=("${PIXXEL_PACKAGES[@]}" libbenchmark-dev)
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -38,15 +42,74 @@ ensure_packages() {
     "${missing[@]}" >/dev/null
 }
 
-# configure_and_build PRESET [TARGET...]
+# check_found_packages BUILD_DIR PACKAGE...
+# Proves that a configure step found only what the script installs: every program, library
+# and package directory in BUILD_DIR's CMake cache must belong to one of PACKAGE... or to
+# what they depend on, and nothing this project looks for (PIXXEL_*) may be missing. A
+# script that would work only where a package happened to be installed fails here.
+check_found_packages() {
+  local build="$1"
+  shift
+  command -v dpkg-query >/dev/null 2>&1 || return 0  # not a Debian system: nothing to prove
+  local closure
+  closure="$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
+    --no-breaks --no-replaces --no-enhances "$@" 2>/dev/null |
+    sed -n 's/^\([^ <][^ ]*\)$/\1/p' | sed 's/:.*//' | sort -u)"
+  local bad=()
+  local -A found=()  # cache entry -> path
+  local name path
+  while IFS='=' read -r name path; do
+    name="${name%%:*}"
+    case "$name" in
+      PIXXEL_*) [[ "$path" == *-NOTFOUND ]] && bad+=("$name was not found") ;;
+      CMAKE_INSTALL_* | *_BINARY_DIR | *_SOURCE_DIR | CMAKE_CACHEFILE_DIR) continue ;;
+    esac
+    [[ "$path" == /* && -e "$path" && "$path" != "$PIXXEL_ROOT"/* ]] && found[$name]="$path"
+  done < <(grep -E '^[A-Za-z0-9_.+-]+:(FILEPATH|PATH)=' "$build/CMakeCache.txt")
+  # One dpkg query for all: each path as named, then its target, then its /usr-merged twin.
+  local -A owners=()
+  local candidates=() real line
+  for path in "${found[@]}"; do
+    real="$(realpath -e "$path")"
+    candidates+=("$path" "$real" "${real#/usr}")
+  done
+  while IFS= read -r line; do
+    owners[${line#*: }]+="$(sed 's/: .*//; s/:[a-z0-9]*//g; s/,/ /g' <<<"$line") "
+  done < <(dpkg-query -S "${candidates[@]}" 2>/dev/null)
+  local who owner ok
+  for name in "${!found[@]}"; do
+    path="${found[$name]}"
+    real="$(realpath -e "$path")"
+    who="${owners[$path]:-${owners[$real]:-${owners[${real#/usr}]:-}}}"
+    if [ -z "$who" ]; then
+      bad+=("$name=$path belongs to no package")
+      continue
+    fi
+    ok=0
+    for owner in $who; do
+      grep -qx "$owner" <<<"$closure" && { ok=1; break; }
+    done
+    [ "$ok" -eq 1 ] || bad+=("$name=$path comes from ${who% }, which this script does not install")
+  done
+  if [ ${#bad[@]} -gt 0 ]; then
+    printf 'the configure step in %s relies on what its script does not install:\n' "$build" >&2
+    printf '  %s\n' "${bad[@]}" >&2
+    return 1
+  fi
+}
+
+# configure_and_build PRESET PACKAGES-ARRAY-NAME [TARGET...] [-- CMAKE-ARGS...]
 configure_and_build() {
   local preset="$1"
-  shift
-  log "configuring ($preset)"
-  cmake --preset "$preset" -S "$PIXXEL_ROOT" >/dev/null
-  log "building ($preset)"
+  local -n packages="$2"
+  shift 2
   local targets=()
-  local t
-  for t in "$@"; do targets+=(--target "$t"); done
+  local args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do targets+=(--target "$1"); shift; done
+  [ $# -gt 0 ] && { shift; args=("$@"); }
+  log "configuring ($preset)"
+  cmake --preset "$preset" -S "$PIXXEL_ROOT" "${args[@]}" >/dev/null
+  check_found_packages "$PIXXEL_ROOT/build/$preset" "${packages[@]}"
+  log "building ($preset)"
   cmake --build --preset "$preset" --parallel "$PIXXEL_JOBS" "${targets[@]}"
 }
