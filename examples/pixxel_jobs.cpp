@@ -230,6 +230,11 @@ class Cli {
                               std::chrono::duration_cast<milliseconds>(*deadline - Clock::now()));
     }
     wait.on_update = [&](const pixxel::Job& job) { progress.update(job); };
+    // The SDK rides out an outage; say so, or a wait with no timeout would look hung.
+    wait.on_poll_error = [&](const pixxel::Error& e) {
+      line_.message(std::string(kProgram) + ": " + pixxel_jobs::printable(e.what()) +
+                    "; still waiting");
+    };
     pixxel::Job job = client_->wait_for_job(args_.workflow, job_id, wait);
     line_.finish();
     return job;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <utility>
@@ -623,6 +624,18 @@ std::vector<Job> PixxelClient::list_jobs(std::string_view workflow_id, const Lis
   return impl_->decode(impl_->call(impl_->api_request("GET", url)), &internal::decode_job_list);
 }
 
+namespace {
+
+// Whether a failed poll is worth polling again: the retry rules' verdict for a GET, so that a
+// wait tolerates exactly what one call retries, only for longer.
+bool is_retryable_poll_failure(const Error& error) {
+  if (dynamic_cast<const TransportError*>(&error) != nullptr) return true;  // TimeoutError too
+  const auto* api = dynamic_cast<const ApiError*>(&error);
+  return api != nullptr && internal::is_retryable_status(api->status_code(), /*may_repeat=*/true);
+}
+
+}  // namespace
+
 Job PixxelClient::wait_for_job(std::string_view workflow_id, std::string_view job_id,
                                const WaitOptions& options) {
   validate_id("workflow_id", workflow_id);
@@ -637,24 +650,44 @@ Job PixxelClient::wait_for_job(std::string_view workflow_id, std::string_view jo
     throw InvalidArgumentError("WaitOptions::timeout must not be negative");
   }
   const auto started = Clock::now();
+  std::string last_status;
+  std::string last_failure;  // the last poll's error, when it failed
+  // The time left to wait; throws TimeoutError once there is none.
+  const auto time_left = [&]() -> Clock::duration {
+    if (options.timeout.count() == 0) return Clock::duration::max();
+    const auto left = options.timeout - (Clock::now() - started);
+    if (left > Clock::duration::zero()) return left;
+    std::string what = "job " + std::string(job_id) + " did not finish within " +
+                       std::to_string(options.timeout.count()) +
+                       " ms (last status: " + (last_status.empty() ? "none" : last_status);
+    if (!last_failure.empty()) what += "; last poll failed: " + last_failure;
+    throw TimeoutError(what + ")", true);
+  };
   milliseconds pause = options.poll_interval;
   for (;;) {
-    Job job = get_job(workflow_id, job_id);
-    if (options.on_update) options.on_update(job);
-    if (is_terminal_status(job.status)) return job;
-    if (options.timeout.count() > 0) {
-      const auto left = options.timeout - (Clock::now() - started);
-      if (left <= Clock::duration::zero()) {
-        throw TimeoutError("job " + std::string(job_id) + " did not finish within " +
-                               std::to_string(options.timeout.count()) + " ms (last status: " +
-                               (job.status.empty() ? "none" : job.status) + ")",
-                           true);
-      }
-      // Poll once more right at the deadline rather than sleep past it.
-      std::this_thread::sleep_for(std::min<Clock::duration>(pause, left));
-    } else {
-      std::this_thread::sleep_for(pause);
+    std::optional<Job> job;
+    std::optional<milliseconds> retry_after;
+    Clock::duration left{};
+    try {
+      job = get_job(workflow_id, job_id);
+    } catch (const Error& e) {
+      if (!is_retryable_poll_failure(e)) throw;
+      last_failure = impl_->redact(e.what());
+      left = time_left();
+      if (options.on_poll_error) options.on_poll_error(e);
+      if (const auto* api = dynamic_cast<const ApiError*>(&e)) retry_after = api->retry_after();
     }
+    if (job) {
+      last_status = job->status;
+      last_failure.clear();
+      if (options.on_update) options.on_update(*job);
+      if (is_terminal_status(job->status)) return std::move(*job);
+      left = time_left();
+    }
+    // A server that said when to come back is believed, but never past the wait's deadline;
+    // a poll right at the deadline comes before giving up.
+    const Clock::duration nap = std::max<Clock::duration>(pause, retry_after.value_or(pause));
+    std::this_thread::sleep_for(std::min(nap, left));
     pause = std::min(options.max_poll_interval, pause + pause / 2);
   }
 }

@@ -333,6 +333,21 @@ TEST_F(CliTest, WaitGivesUpWithTimeoutAtItsTimeout) {
   EXPECT_TRUE(exited_with(result, kTimeout));
 }
 
+TEST_F(CliTest, WaitRidesOutAnOutageSayingSoUntilItsTimeout) {
+  server_->set_job_duration(std::chrono::minutes(10));
+  const std::string id = create_job("wf-outage");
+  server_->set_fail_rate(1.0);  // every request from now on is a 503
+  struct Restore {
+    ~Restore() { server_->set_fail_rate(0); }
+  } restore;
+  const RunResult result =
+      run({"--retries", "0", "wait", "wf-outage", id, "--timeout", "1", kFastPolls});
+  // Without riding out the 503s, the first failed poll would end it with kServerError.
+  EXPECT_TRUE(exited_with(result, kTimeout));
+  EXPECT_GE(count_of(result.err, "still waiting"), 1u) << result.err;
+  EXPECT_NE(result.err.find("503"), std::string::npos) << result.err;
+}
+
 TEST_F(CliTest, DownloadWritesTheZipWithoutSendingTheKeyToTheSignedUrl) {
   const std::string id = create_job("wf-download");
   const std::size_t downloads_before = server_->download_count();

@@ -1,10 +1,11 @@
 // get, list, wait and download through a fake transport: paths, filters, polling, links and
-// saving files.
+// saving files; and one wait over libcurl against a loopback server.
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 
 #include "pixxel/pixxel.hpp"
 #include "support/fake_transport.hpp"
+#include "support/test_server.hpp"
 
 namespace pixxel {
 namespace {
@@ -187,6 +189,217 @@ TEST_F(LifecycleTest, WaitRejectsBadOptions) {
   wait.timeout = -1ms;
   EXPECT_THROW(client().wait_for_job("wf", "j", wait), InvalidArgumentError);
   EXPECT_EQ(transport_->count(), 0u);
+}
+
+// What a wait reported, in order: "update:<status>" from on_update and "error:<kind>" from
+// on_poll_error (an HTTP status, "timeout" or "transport").
+struct WaitLog {
+  std::vector<std::string> entries;
+  int server_errors = 0;  // on_poll_error calls with a ServerError
+
+  void attach(WaitOptions& wait) {
+    wait.on_update = [this](const Job& j) { entries.push_back("update:" + j.status); };
+    wait.on_poll_error = [this](const Error& e) {
+      if (const auto* api = dynamic_cast<const ApiError*>(&e)) {
+        entries.push_back("error:" + std::to_string(api->status_code()));
+      } else if (dynamic_cast<const TimeoutError*>(&e) != nullptr) {
+        entries.push_back("error:timeout");
+      } else if (dynamic_cast<const TransportError*>(&e) != nullptr) {
+        entries.push_back("error:transport");
+      } else {
+        entries.push_back("error:other");
+      }
+      if (dynamic_cast<const ServerError*>(&e) != nullptr) ++server_errors;
+    };
+  }
+};
+
+WaitOptions fast_wait() {
+  WaitOptions wait;
+  wait.poll_interval = 1ms;
+  wait.max_poll_interval = 2ms;
+  return wait;
+}
+
+TEST_F(LifecycleTest, WaitRidesOutAnOutageLongerThanOneCallsRetries) {
+  // Five 503s with max_retries 2: one poll fails all three attempts, the next succeeds on its
+  // third.
+  transport_->then_answer(200, job_json("running"));
+  for (int i = 0; i < 5; ++i) transport_->then_answer(503, R"({"error": {"message": "down"}})");
+  transport_->then_answer(200, job_json("completed"));
+  ClientOptions o = options();
+  o.retry.max_retries = 2;
+  WaitOptions wait = fast_wait();
+  wait.timeout = 10min;
+  WaitLog log;
+  log.attach(wait);
+  EXPECT_EQ(PixxelClient(o).wait_for_job("wf-1", "job-1", wait).status, "completed");
+  EXPECT_EQ(transport_->count(), 7u);
+  EXPECT_EQ(log.entries,
+            (std::vector<std::string>{"update:running", "error:503", "update:completed"}));
+  EXPECT_EQ(log.server_errors, 1);
+}
+
+TEST_F(LifecycleTest, WaitWithoutTimeoutRidesOutEveryRetryableStatus) {
+  transport_->then_answer(200, job_json("running"));
+  for (int status : {429, 408, 500, 502, 503, 504}) transport_->then_answer(status, "{}");
+  transport_->then_answer(200, job_json("completed"));
+  ClientOptions o = options();
+  o.retry.max_retries = 0;
+  WaitOptions wait = fast_wait();
+  ASSERT_EQ(wait.timeout.count(), 0);
+  WaitLog log;
+  log.attach(wait);
+  EXPECT_EQ(PixxelClient(o).wait_for_job("wf-1", "job-1", wait).status, "completed");
+  EXPECT_EQ(transport_->count(), 8u);
+  EXPECT_EQ(log.entries,
+            (std::vector<std::string>{"update:running", "error:429", "error:408", "error:500",
+                                      "error:502", "error:503", "error:504", "update:completed"}));
+}
+
+TEST_F(LifecycleTest, WaitRidesOutRefusedConnectionsResetsAndTimeouts) {
+  transport_->then_answer(200, job_json("running"));
+  transport_->then_throw(TransportError("connect refused", /*request_sent=*/false));
+  transport_->then_throw(TransportError("connection reset", /*request_sent=*/true));
+  transport_->then_throw(TimeoutError("timed out", /*request_sent=*/true));
+  transport_->then_answer(200, job_json("completed"));
+  ClientOptions o = options();
+  o.retry.max_retries = 0;
+  WaitOptions wait = fast_wait();
+  wait.timeout = 10min;
+  WaitLog log;
+  log.attach(wait);
+  EXPECT_EQ(PixxelClient(o).wait_for_job("wf-1", "job-1", wait).status, "completed");
+  EXPECT_EQ(transport_->count(), 5u);
+  EXPECT_EQ(log.entries,
+            (std::vector<std::string>{"update:running", "error:transport", "error:transport",
+                                      "error:timeout", "update:completed"}));
+}
+
+TEST_F(LifecycleTest, WaitEndsAtOnceOnNotFoundAfterAnOutage) {
+  transport_->then_answer(200, job_json("running"));
+  for (int i = 0; i < 3; ++i) transport_->then_answer(503, "{}");
+  transport_->then_answer(404, R"({"error": {"code": "not_found", "message": "no job"}})");
+  // Reached only if the wait went on after the 404.
+  transport_->then_answer(200, job_json("completed"));
+  ClientOptions o = options();
+  o.retry.max_retries = 2;
+  WaitOptions wait = fast_wait();
+  wait.timeout = 10min;
+  WaitLog log;
+  log.attach(wait);
+  EXPECT_THROW(PixxelClient(o).wait_for_job("wf-1", "job-1", wait), NotFoundError);
+  EXPECT_EQ(transport_->count(), 5u);
+  EXPECT_EQ(log.entries, (std::vector<std::string>{"update:running", "error:503"}));
+}
+
+TEST_F(LifecycleTest, WaitEndsAtOnceOnAnUndecodableJob) {
+  transport_->then_answer(200, job_json("running"));
+  transport_->then_answer(200, "not json");
+  transport_->then_answer(200, job_json("completed"));
+  WaitOptions wait = fast_wait();
+  wait.timeout = 10min;
+  WaitLog log;
+  log.attach(wait);
+  EXPECT_THROW(client().wait_for_job("wf-1", "job-1", wait), DecodeError);
+  EXPECT_EQ(transport_->count(), 2u);
+  EXPECT_EQ(log.entries, (std::vector<std::string>{"update:running"}));
+}
+
+TEST_F(LifecycleTest, WaitThroughAnOutagePastItsTimeoutNamesTheLastFailure) {
+  transport_->then_answer(200, job_json("running"));
+  // The server echoes the key: the TimeoutError must not.
+  transport_->then_answer(503, R"({"error": {"message": "maintenance for life-key"}})");
+  ClientOptions o = options();
+  o.retry.max_retries = 0;
+  WaitOptions wait = fast_wait();
+  wait.timeout = 50ms;
+  WaitLog log;
+  log.attach(wait);
+  try {
+    PixxelClient(o).wait_for_job("wf-1", "job-1", wait);
+    FAIL() << "expected TimeoutError";
+  } catch (const TimeoutError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("last status: running"));
+    EXPECT_THAT(e.what(), HasSubstr("last poll failed: Pixxel API error 503: maintenance"));
+    EXPECT_THAT(e.what(), ::testing::Not(HasSubstr("life-key")));
+  }
+  // Every failed poll but the last was ridden out; the last one is in the TimeoutError.
+  ASSERT_GE(transport_->count(), 2u);
+  EXPECT_EQ(log.entries.size(), transport_->count() - 1);  // one update, then the errors
+  EXPECT_EQ(log.server_errors, static_cast<int>(transport_->count()) - 2);
+}
+
+TEST_F(LifecycleTest, WaitHonoursRetryAfterUpToItsTimeout) {
+  // Retry-After is far beyond the wait: the wait sleeps to its deadline, polls once there and
+  // gives up, instead of polling every millisecond.
+  transport_->then_answer(429, "{}", {{"Retry-After", "60"}});
+  ClientOptions o = options();
+  o.retry.max_retries = 0;
+  WaitOptions wait = fast_wait();
+  wait.timeout = 300ms;
+  WaitLog log;
+  log.attach(wait);
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    PixxelClient(o).wait_for_job("wf-1", "job-1", wait);
+    FAIL() << "expected TimeoutError";
+  } catch (const TimeoutError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("last status: none"));
+    EXPECT_THAT(e.what(), HasSubstr("429"));
+  }
+  EXPECT_EQ(transport_->count(), 2u);
+  EXPECT_EQ(log.entries, (std::vector<std::string>{"error:429"}));
+  // Not a timing window: only sleeping the whole Retry-After would come near it.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);
+}
+
+TEST_F(LifecycleTest, WaitStopsWhenOnPollErrorThrows) {
+  transport_->then_answer(200, job_json("running"));
+  transport_->then_answer(503, "{}");
+  ClientOptions o = options();
+  o.retry.max_retries = 0;
+  WaitOptions wait = fast_wait();
+  wait.on_poll_error = [](const Error&) { throw std::runtime_error("enough"); };
+  try {
+    PixxelClient(o).wait_for_job("wf-1", "job-1", wait);
+    FAIL() << "expected the observer's exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "enough");
+  }
+  EXPECT_EQ(transport_->count(), 2u);
+}
+
+TEST(LifecycleCurlTest, WaitRidesOutADroppedConnectionAndAnOutageOverLibcurl) {
+  // Answer 1: running; 2: the connection closes unanswered; 3-7: 503; 8: completed. With
+  // max_retries 2 that is polls of 1, 3 (failed), 3 (failed) and 1 requests.
+  int served = 0;
+  testing::ScriptedServer server([&served](const std::string&) -> std::string {
+    const int n = ++served;
+    auto answer = [](const std::string& status, const std::string& body) {
+      return "HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    };
+    if (n == 1) return answer("200 OK", job_json("running"));
+    if (n == 2) return std::string();
+    if (n <= 7) return answer("503 Service Unavailable", R"({"error": {"message": "down"}})");
+    return answer("200 OK", job_json("completed"));
+  });
+  ClientOptions o;
+  o.api_key = "life-key";
+  o.base_url = server.url();
+  o.retry.max_retries = 2;
+  o.retry.initial_backoff = 1ms;
+  o.retry.max_backoff = 1ms;
+  WaitOptions wait = fast_wait();
+  wait.timeout = 10min;
+  WaitLog log;
+  log.attach(wait);
+  EXPECT_EQ(PixxelClient(o).wait_for_job("wf-1", "job-1", wait).status, "completed");
+  EXPECT_EQ(server.request_count(), 8u);
+  EXPECT_EQ(log.entries, (std::vector<std::string>{"update:running", "error:503", "error:503",
+                                                   "update:completed"}));
+  EXPECT_EQ(log.server_errors, 2);
 }
 
 TEST_F(LifecycleTest, DownloadJobAcceptsTheCamelCaseWorkflowId) {

@@ -88,8 +88,11 @@ class PIXXEL_EXPORT PixxelClient {
   /// wait.on_update = [](const pixxel::Job& j) { std::cout << j.progress << "%\n"; };
   /// pixxel::Job done = client.wait_for_job(job.workflow_id, job.id, wait);
   /// @endcode
-  /// @throws TimeoutError when `options.timeout` passes first; InvalidArgumentError for a
-  ///     non-positive `poll_interval` or a `max_poll_interval` below it.
+  /// A poll that fails with an error the retry rules would retry for a GET does not end the
+  /// wait; polling goes on until the job ends or the timeout passes (see `WaitOptions`).
+  /// @throws TimeoutError when `options.timeout` passes first; the first permanent error of a
+  ///     poll (NotFoundError, DecodeError, ...); InvalidArgumentError for a non-positive
+  ///     `poll_interval` or a `max_poll_interval` below it.
   Job wait_for_job(std::string_view workflow_id, std::string_view job_id,
                    const WaitOptions& options = {});
 
