@@ -15,6 +15,7 @@ struct AsyncEngine::Pending {
 
 struct AsyncEngine::Running {
   CurlEasy easy;
+  Clock::time_point started;
   HttpRequest request;  // the exchange refers to it until the transfer ends
   Callback done;
   std::unique_ptr<CurlExchange> exchange;
@@ -88,6 +89,7 @@ AsyncEngine::Clock::time_point AsyncEngine::start_due() {
     }
     running->request = std::move(pending->request);
     running->done = std::move(pending->done);
+    running->started = Clock::now();
     CURL* easy = running->easy.get();
     try {
       if (easy == nullptr) throw TransportError("libcurl could not create a handle", false);
@@ -96,7 +98,7 @@ AsyncEngine::Clock::time_point AsyncEngine::start_due() {
         throw TransportError("libcurl could not start the request", false);
       }
     } catch (...) {
-      running->done(AsyncResult{{}, std::current_exception(), false});
+      running->done(AsyncResult{{}, std::current_exception(), false, running->started});
       continue;
     }
     running_.emplace(easy, std::move(running));
@@ -111,6 +113,7 @@ void AsyncEngine::finish(CURL* easy, CURLcode code) {
   running_.erase(it);
   curl_multi_remove_handle(multi_.get(), easy);
   AsyncResult result;
+  result.started = running->started;
   try {
     result.response = running->exchange->finish(code);
   } catch (...) {

@@ -493,7 +493,6 @@ class PixxelClient::Impl : public std::enable_shared_from_this<PixxelClient::Imp
 
   template <typename T>
   void submit_attempt(const std::shared_ptr<AsyncCall<T>>& state, Clock::time_point when) {
-    state->started = when;
     state->current = state->request;
     state->hop = 0;
     // The engine is destroyed before the rest of Impl, and runs every callback first.
@@ -508,6 +507,10 @@ class PixxelClient::Impl : public std::enable_shared_from_this<PixxelClient::Imp
       state->promise.set_exception(result.error);
       return;
     }
+    // The attempt's clock (redirect deadline, RequestEvent::elapsed) starts when its first hop
+    // left the engine's queue, as the blocking path's starts when it sends; not when it was
+    // due, which is earlier whenever the engine was busy.
+    if (state->hop == 0) state->started = result.started;
     if (!result.error) {
       try {
         auto next = follow(state->current, result.response, state->hop,

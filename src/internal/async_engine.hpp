@@ -28,6 +28,9 @@ struct AsyncResult {
   HttpResponse response;
   std::exception_ptr error;
   bool shutting_down = false;
+  // When the exchange left the queue and was handed to libcurl: the start of its own clock,
+  // which is later than the time it was submitted for whenever the engine was busy.
+  std::chrono::steady_clock::time_point started{};
 };
 
 class AsyncEngine {

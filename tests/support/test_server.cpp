@@ -32,22 +32,20 @@ int bind_loopback(int backlog, int& port) {
 }
 
 
-constexpr std::size_t kServerThreads = 128;
-
 void wait_until_running(const httplib::Server& server) {
   // httplib's stop() does nothing until the listen loop has started, so a test that ends
   // quickly would otherwise hang in join().
   while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
-TestServer::TestServer() {
+TestServer::TestServer(std::size_t threads) {
   server_.set_tcp_nodelay(true);
   // httplib closes a keep-alive connection after 5 requests by default, which would hide
   // whether the client reuses connections.
   server_.set_keep_alive_max_count(100000);
   // httplib's default pool has 8 threads, each held by a keep-alive connection until it has
   // been idle for 5 s: a 9th concurrent connection would wait that long.
-  server_.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
+  server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
     RecordedRequest r{req.method, req.target, req.path, req.headers, req.body, req.remote_port};
     std::lock_guard<std::mutex> lock(mutex_);

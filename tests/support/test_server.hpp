@@ -43,7 +43,9 @@ class HttpServer : public httplib::Server {
 // `http()` before `start()`.
 class TestServer {
  public:
-  TestServer();
+  // `threads` bounds the connections served at once (each keep-alive connection holds one);
+  // a test that makes few connections and many servers saves the cost of starting 128.
+  explicit TestServer(std::size_t threads = 128);
   ~TestServer();
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
