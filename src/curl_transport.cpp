@@ -173,16 +173,21 @@ size_t CurlExchange::on_header(char* data, size_t size, size_t count, void* self
 size_t CurlExchange::on_body(char* data, size_t size, size_t count, void* self_ptr) {
   auto* self = static_cast<CurlExchange*>(self_ptr);
   const size_t n = size * count;
+  bool first_piece = false;
+  long status = 0;
   if (self->sink_ != nullptr && self->streaming_ < 0) {
-    long status = 0;
     curl_easy_getinfo(self->easy_, CURLINFO_RESPONSE_CODE, &status);
     self->streaming_ = status >= 200 && status <= 299 ? 1 : 0;
+    first_piece = true;
   }
   if (self->streaming_ == 1) {
     curl_off_t total = -1;
     curl_easy_getinfo(self->easy_, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total);
     // An exception must not unwind through libcurl's C frames: keep it for finish().
     try {
+      if (first_piece && self->on_head_ != nullptr && *self->on_head_) {
+        (*self->on_head_)(static_cast<int>(status), self->response_.headers);
+      }
       (*self->sink_)(std::string_view(data, n), total > 0 ? static_cast<std::uint64_t>(total) : 0);
     } catch (...) {
       self->sink_error_ = std::current_exception();
@@ -257,6 +262,13 @@ class CurlTransport final : public Transport {
   HttpResponse send_streaming(const HttpRequest& request, const BodySink& sink) override {
     Lease lease(*this);
     CurlExchange exchange(lease.get(), share_.get(), request, options_, &sink);
+    return exchange.finish(curl_easy_perform(lease.get()));
+  }
+
+  HttpResponse stream(const HttpRequest& request, const StreamSink& sink) override {
+    Lease lease(*this);
+    CurlExchange exchange(lease.get(), share_.get(), request, options_, &sink.on_body);
+    exchange.report_head_to(&sink.on_head);
     return exchange.finish(curl_easy_perform(lease.get()));
   }
 

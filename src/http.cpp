@@ -350,13 +350,43 @@ std::string redact(std::string text, std::string_view secret) {
 
 }  // namespace internal
 
+namespace {
+
+// The BodySink that the default `stream` hands to `send_streaming`: it reports the head before
+// the first piece. The default `send_streaming` finds it (std::function::target) and gives it
+// the real head; an override cannot, and the head then reads as a 200 without headers.
+struct HeadFirstSink {
+  const StreamSink* sink;
+  bool* head_reported;
+
+  void head(int status, const Headers& headers) const {
+    if (*head_reported) return;
+    *head_reported = true;
+    if (sink->on_head) sink->on_head(status, headers);
+  }
+  void operator()(std::string_view chunk, std::uint64_t expected_total) const {
+    head(200, {});
+    sink->on_body(chunk, expected_total);
+  }
+};
+
+}  // namespace
+
 HttpResponse Transport::send_streaming(const HttpRequest& request, const BodySink& sink) {
   HttpResponse response = send(request);
   if (response.status_code >= 200 && response.status_code <= 299) {
+    if (const auto* head_first = sink.target<HeadFirstSink>()) {
+      head_first->head(response.status_code, response.headers);
+    }
     sink(response.body, response.body.size());
     response.body.clear();
   }
   return response;
+}
+
+HttpResponse Transport::stream(const HttpRequest& request, const StreamSink& sink) {
+  bool head_reported = false;
+  return send_streaming(request, BodySink(HeadFirstSink{&sink, &head_reported}));
 }
 
 std::optional<std::string> find_header(const Headers& headers, std::string_view name) {

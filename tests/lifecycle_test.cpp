@@ -541,5 +541,96 @@ TEST_F(SaveDownloadTest, AnUnwritablePathIsAnError) {
   EXPECT_THROW(client().save_download(ready(), dir_ + "/no/such/dir/out.zip"), Error);
 }
 
+// Headers of a whole answer from a server that serves byte ranges of "0123456789".
+Headers ranged_headers(Headers validators = {{"ETag", "\"e1\""}}) {
+  Headers headers{{"Content-Length", "10"}, {"Accept-Ranges", "bytes"}};
+  headers.insert(headers.end(), validators.begin(), validators.end());
+  return headers;
+}
+
+TEST_F(SaveDownloadTest, ResumesACutDownloadFromWhereTheFileEnds) {
+  transport_->then_cut(200, "0123456789", 4, ranged_headers());
+  transport_->then_answer(
+      206, "456789",
+      {{"Content-Length", "6"}, {"Content-Range", "bytes 4-9/10"}, {"ETag", "\"e1\""}});
+  std::vector<RequestEvent> events;
+  ClientOptions o = options();
+  o.on_request = [&](const RequestEvent& e) { events.push_back(e); };
+
+  EXPECT_EQ(PixxelClient(o).save_download(ready(), dir_ + "/out.zip"), 10u);
+  EXPECT_EQ(read(dir_ + "/out.zip"), "0123456789");
+  const auto requests = transport_->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_FALSE(find_header(requests[0].headers, "Range").has_value());
+  EXPECT_EQ(find_header(requests[1].headers, "Range"), "bytes=4-");
+  EXPECT_EQ(find_header(requests[1].headers, "If-Range"), "\"e1\"");
+  // Events show each attempt's own request.
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(find_header(events[1].request_headers, "Range"), "bytes=4-");
+}
+
+TEST_F(SaveDownloadTest, IfRangeUsesLastModifiedWhenTheETagIsWeak) {
+  const std::string date = "Tue, 15 Nov 1994 12:45:26 GMT";
+  transport_->then_cut(200, "0123456789", 4,
+                       ranged_headers({{"ETag", "W/\"e1\""}, {"Last-Modified", date}}));
+  transport_->then_answer(206, "456789", {{"Content-Range", "bytes 4-9/10"}});
+  EXPECT_EQ(client().save_download(ready(), dir_ + "/out.zip"), 10u);
+  EXPECT_EQ(read(dir_ + "/out.zip"), "0123456789");
+  EXPECT_EQ(find_header(transport_->last().headers, "If-Range"), date);
+}
+
+TEST_F(SaveDownloadTest, WithoutAValidatorARetryAsksForTheWholeObject) {
+  transport_->then_cut(200, "0123456789", 4, ranged_headers({}));
+  transport_->then_answer(200, "0123456789", ranged_headers({}));
+  EXPECT_EQ(client().save_download(ready(), dir_ + "/out.zip"), 10u);
+  EXPECT_EQ(read(dir_ + "/out.zip"), "0123456789");
+  EXPECT_FALSE(find_header(transport_->last().headers, "Range").has_value());
+}
+
+TEST_F(SaveDownloadTest, APartThatDoesNotContinueTheFileIsNotAppended) {
+  transport_->then_cut(200, "0123456789", 4, ranged_headers());
+  transport_->then_answer(206, "23456789", {{"Content-Range", "bytes 2-9/10"}});
+  transport_->then_answer(200, "0123456789", ranged_headers());
+  EXPECT_EQ(client().save_download(ready(), dir_ + "/out.zip"), 10u);
+  EXPECT_EQ(read(dir_ + "/out.zip"), "0123456789");
+  ASSERT_EQ(transport_->count(), 3u);
+  EXPECT_FALSE(find_header(transport_->last().headers, "Range").has_value());
+}
+
+TEST_F(SaveDownloadTest, ABodyShorterThanItsContentLengthIsATransportError) {
+  transport_->then_answer(200, "012", {{"Content-Length", "10"}});
+  EXPECT_THROW(client().save_download(ready(), dir_ + "/out.zip"), TransportError);
+  EXPECT_EQ(transport_->count(), 3u);  // retried, like any broken transfer
+  EXPECT_FALSE(exists(dir_ + "/out.zip"));
+  EXPECT_FALSE(exists(dir_ + "/out.zip.part"));
+}
+
+// A transport written against the first interface, which streams through send_streaming.
+class LegacyStreamingTransport : public FakeTransport {
+ public:
+  HttpResponse send_streaming(const HttpRequest& request, const BodySink& sink) override {
+    HttpResponse response = send(request);
+    const std::string body = std::move(response.body);
+    response.body.clear();
+    sink(std::string_view(body).substr(0, 4), body.size());
+    if (++calls == 1) throw TransportError("cut", true);
+    sink(std::string_view(body).substr(4), body.size());
+    return response;
+  }
+  int calls = 0;
+};
+
+TEST_F(SaveDownloadTest, ATransportThatOnlyOverridesSendStreamingStillStreamsAndRestarts) {
+  auto legacy = std::make_shared<LegacyStreamingTransport>();
+  legacy->then_answer(200, "0123456789", ranged_headers());
+  ClientOptions o = options();
+  o.transport = legacy;
+  EXPECT_EQ(PixxelClient(o).save_download(ready(), dir_ + "/out.zip"), 10u);
+  EXPECT_EQ(read(dir_ + "/out.zip"), "0123456789");
+  EXPECT_EQ(legacy->calls, 2);
+  // It cannot say what its answers were, so nothing is resumed: the file starts over.
+  EXPECT_FALSE(find_header(legacy->last().headers, "Range").has_value());
+}
+
 }  // namespace
 }  // namespace pixxel

@@ -108,14 +108,24 @@ class PIXXEL_EXPORT PixxelClient {
 
   /// Saves the archive behind a ready link to `path`, streaming it to disk (no size cap,
   /// little memory). The signed URL needs no key, and the key is never sent to it. The file
-  /// appears only once complete (written to `path + ".part"`, then renamed).
+  /// appears only once complete: it is written to a new file next to it (`path + ".part"`, or
+  /// `path + ".part-XXXXXXXX"` when that name is taken), never through a symlink, then moved
+  /// into place.
+  ///
+  /// A transfer that breaks is retried under the client's `RetryPolicy`. When the server
+  /// said `Accept-Ranges: bytes` and gave an `ETag` (or `Last-Modified`), the retry asks for
+  /// the rest only (`Range`, with `If-Range`, so that a changed object is sent whole rather
+  /// than stitched onto the old one's head); otherwise, or when the server sends the whole
+  /// object anyway, the file starts over. A body shorter than announced is a broken transfer.
   ///
   /// Uses the client's TLS settings and `connect_timeout`; `timeout` bounds how long the
   /// download may stall without receiving a byte, not its total length.
-  /// @returns the number of bytes written.
+  /// @returns the number of bytes written: the announced length, when there was one.
   /// @throws InvalidArgumentError when the link is not "ready" or has no http(s) URL, or
-  ///     the file exists and `overwrite` is off; ApiError (by status) for an error answer;
-  ///     TransportError; Error when the file cannot be written.
+  ///     something is at `path` (a file, a symlink, even one that appeared during the
+  ///     download) and `overwrite` is off; ApiError (by status) for an error answer;
+  ///     TransportError, also when the body stays shorter than announced; Error when the file
+  ///     cannot be written.
   std::uint64_t save_download(const DownloadLink& link, const std::string& path,
                               const SaveOptions& options = {});
 

@@ -47,6 +47,19 @@ struct HttpResponse {
 /// (0 when it did not). It may throw to abort the transfer; the exception reaches the caller.
 using BodySink = std::function<void(std::string_view chunk, std::uint64_t expected_total)>;
 
+/// Receives a streamed 2xx answer: its status and headers, then its body. Both callbacks run
+/// on the thread that called `Transport::stream`, and either may throw to abort the transfer;
+/// the exception reaches the caller.
+struct StreamSink {
+  /// Called at most once, before the first piece of the body, with the answer's status and
+  /// headers, so that the receiver knows what the bytes are (a whole object, or a part of one)
+  /// before it stores them. Not called when the body is empty: the returned answer has them.
+  /// May be empty.
+  std::function<void(int status, const Headers& headers)> on_head;
+  /// Each piece of the body, as `send_streaming` passes it.
+  BodySink on_body;
+};
+
 /// Sends one HTTP request and returns the answer, whatever its status. It does not follow
 /// redirects: the client does, so that it alone decides where the API key may go.
 ///
@@ -67,6 +80,12 @@ class PIXXEL_EXPORT Transport {
   /// body is empty), and `max_response_bytes` applies only to other answers' bodies. Used to
   /// save large downloads. The default calls `send` and passes the body in one piece.
   virtual HttpResponse send_streaming(const HttpRequest& request, const BodySink& sink);
+
+  /// Like `send_streaming`, and reports a 2xx answer's head to `sink.on_head` before its
+  /// body. `save_download` uses it to resume a broken transfer. The default goes through
+  /// `send_streaming`: through the default one, with the real head; through an override, which
+  /// cannot tell the head, as a 200 without headers (so a download restarts, never resumes).
+  virtual HttpResponse stream(const HttpRequest& request, const StreamSink& sink);
 };
 
 /// Settings of the libcurl transport.

@@ -5,6 +5,7 @@
 // error out. Used by the blocking transport and by the multi loop alike.
 
 #include <exception>
+#include <functional>
 #include <string>
 
 #include "internal/curl_handles.hpp"
@@ -26,6 +27,12 @@ class CurlExchange {
   // ResponseTooLargeError.
   HttpResponse finish(CURLcode code);
 
+  // With a sink, a 2xx answer's status and headers go to `on_head` before its first piece of
+  // body. `on_head` must outlive the transfer.
+  void report_head_to(const std::function<void(int, const Headers&)>* on_head) {
+    on_head_ = on_head;
+  }
+
  private:
   static size_t on_header(char* data, size_t size, size_t count, void* self);
   static size_t on_body(char* data, size_t size, size_t count, void* self);
@@ -37,6 +44,7 @@ class CurlExchange {
   CURL* easy_;
   const HttpRequest& request_;
   const BodySink* sink_;
+  const std::function<void(int, const Headers&)>* on_head_ = nullptr;
   CurlSlist header_list_;
   HttpResponse response_;
   bool too_large_ = false;

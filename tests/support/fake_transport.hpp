@@ -9,9 +9,11 @@
 #include <functional>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "pixxel/errors.hpp"
 #include "pixxel/transport.hpp"
 
 namespace pixxel::testing {
@@ -32,6 +34,12 @@ class FakeTransport : public Transport {
   void then_throw(E error) {
     then([error](const HttpRequest&) -> HttpResponse { throw error; });
   }
+  // A 2xx answer that breaks off after `keep` bytes of `body`: a streamed call gets its head
+  // and those bytes, then a TransportError, as from a connection that dropped mid-body.
+  void then_cut(int status, const std::string& body, std::size_t keep, Headers headers = {}) {
+    HttpResponse partial{status, std::move(headers), body.substr(0, keep)};
+    then([partial](const HttpRequest&) -> HttpResponse { throw Cut{partial}; });
+  }
 
   HttpResponse send(const HttpRequest& request) override {
     Step step;
@@ -43,6 +51,16 @@ class FakeTransport : public Transport {
       if (steps_.size() > 1) steps_.pop_front();
     }
     return step(request);
+  }
+
+  HttpResponse stream(const HttpRequest& request, const StreamSink& sink) override {
+    try {
+      return Transport::stream(request, sink);
+    } catch (const Cut& cut) {
+      if (sink.on_head) sink.on_head(cut.partial.status_code, cut.partial.headers);
+      sink.on_body(cut.partial.body, 0);
+      throw TransportError("FakeTransport: connection closed mid-body", true);
+    }
   }
 
   std::vector<HttpRequest> requests() const {
@@ -59,6 +77,10 @@ class FakeTransport : public Transport {
   }
 
  private:
+  struct Cut {
+    HttpResponse partial;
+  };
+
   mutable std::mutex mutex_;
   std::deque<Step> steps_;
   std::vector<HttpRequest> requests_;
