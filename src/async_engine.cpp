@@ -1,25 +1,15 @@
-#include "internal/async_engine.hpp"
+#include "async_engine.hpp"
 
-#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
 #include <utility>
+#include <vector>
 
-#include "internal/curl_exchange.hpp"
 #include "pixxel/errors.hpp"
 
 namespace pixxel::internal {
-
-struct AsyncEngine::Pending {
-  HttpRequest request;
-  Callback done;
-};
-
-struct AsyncEngine::Running {
-  CurlEasy easy;
-  Clock::time_point started;
-  HttpRequest request;  // the exchange refers to it until the transfer ends
-  Callback done;
-  std::unique_ptr<CurlExchange> exchange;
-};
 
 namespace {
 
@@ -30,149 +20,200 @@ std::exception_ptr shutdown_error(bool request_sent) {
 
 }  // namespace
 
-AsyncEngine::AsyncEngine(CurlTransportOptions options, std::size_t max_in_flight)
-    : options_(std::move(options)), max_in_flight_(std::max<std::size_t>(1, max_in_flight)) {
-  ensure_curl_global_init();
-  multi_.reset(curl_multi_init());
-  if (!multi_) throw ConfigurationError("libcurl could not create a multi handle");
-  curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS, static_cast<long>(max_in_flight_));
-  thread_ = std::thread([this] { loop(); });
+struct AsyncEngine::State : std::enable_shared_from_this<State> {
+  struct Submission {
+    HttpRequest request;
+    Callback done;
+  };
+  struct Completed {
+    std::uint64_t id;
+    Result result;
+  };
+  struct Work {
+    std::uint64_t id;
+    HttpRequest request;
+    Clock::time_point started;
+  };
+
+  State(std::shared_ptr<Transport> t, std::size_t max)
+      : transport(std::move(t)), max_in_flight(max < 1 ? 1 : max) {}
+
+  const std::shared_ptr<Transport> transport;
+  const std::size_t max_in_flight;
+
+  std::mutex mutex;
+  std::condition_variable wake;        // the loop thread
+  std::condition_variable work_ready;  // the workers
+  bool stopping = false;
+  std::deque<Submission> ready;                         // due, waiting for a slot
+  std::multimap<Clock::time_point, Submission> timers;  // not due yet
+  std::map<std::uint64_t, Callback> in_flight;
+  std::deque<Completed> completed;
+  std::uint64_t next_id = 0;
+  // The worker pool, for a transport without an asynchronous path.
+  std::deque<Work> work;
+  std::size_t workers = 0;
+  std::size_t idle_workers = 0;
+
+  // Runs on any thread: hands a finished exchange to the loop, unless it has stopped.
+  void complete(std::uint64_t id, Result result) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (stopping) return;
+      completed.push_back(Completed{id, std::move(result)});
+    }
+    wake.notify_one();
+  }
+
+  // Called with the lock held: starts a worker if none is idle and the pool may grow.
+  void dispatch_to_worker(Work item) {
+    work.push_back(std::move(item));
+    if (idle_workers > 0 || workers >= max_in_flight) {
+      work_ready.notify_one();
+      return;
+    }
+    ++workers;
+    // Detached: a send may block for its whole timeout, and destroying the client must not
+    // wait for it. The worker keeps the state and the transport alive until it is done.
+    std::thread([self = shared_from_this()] { self->work_loop(); }).detach();
+  }
+
+  void work_loop() {
+    std::unique_lock<std::mutex> lock(mutex);
+    for (;;) {
+      ++idle_workers;
+      work_ready.wait(lock, [&] { return stopping || !work.empty(); });
+      --idle_workers;
+      if (stopping) break;
+      Work item = std::move(work.front());
+      work.pop_front();
+      lock.unlock();
+      Result result;
+      result.started = item.started;
+      try {
+        result.response = transport->send(item.request);
+      } catch (...) {
+        result.error = std::current_exception();
+      }
+      complete(item.id, std::move(result));
+      lock.lock();
+    }
+    --workers;
+  }
+
+  // Loop thread: starts what is due, up to the slots free. Called without the lock.
+  void start_ready(std::unique_lock<std::mutex>& lock) {
+    while (!ready.empty() && in_flight.size() < max_in_flight) {
+      Submission s = std::move(ready.front());
+      ready.pop_front();
+      const std::uint64_t id = next_id++;
+      in_flight.emplace(id, std::move(s.done));
+      const auto started = Clock::now();
+      lock.unlock();
+      bool async = false;
+      try {
+        async =
+            transport->send_async(s.request, [weak = weak_from_this(), id, started](
+                                                 HttpResponse response, std::exception_ptr error) {
+              if (auto self = weak.lock()) {
+                self->complete(id, Result{std::move(response), error, false, started});
+              }
+            });
+      } catch (...) {
+        complete(id, Result{{}, std::current_exception(), false, started});
+        async = true;
+      }
+      lock.lock();
+      if (!async && !stopping) dispatch_to_worker(Work{id, std::move(s.request), started});
+    }
+  }
+
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex);
+    for (;;) {
+      const auto now = Clock::now();
+      while (!timers.empty() && timers.begin()->first <= now) {
+        ready.push_back(std::move(timers.begin()->second));
+        timers.erase(timers.begin());
+      }
+      if (stopping) break;
+      if (!completed.empty()) {
+        std::deque<Completed> batch;
+        batch.swap(completed);
+        for (auto& c : batch) {
+          auto it = in_flight.find(c.id);
+          if (it == in_flight.end()) continue;
+          Callback done = std::move(it->second);
+          in_flight.erase(it);
+          lock.unlock();
+          done(std::move(c.result));
+          lock.lock();
+        }
+        continue;
+      }
+      start_ready(lock);
+      const bool can_start = !ready.empty() && in_flight.size() < max_in_flight;
+      if (can_start) continue;
+      auto ready_to_run = [&] {
+        return stopping || !completed.empty() ||
+               (!ready.empty() && in_flight.size() < max_in_flight);
+      };
+      if (timers.empty()) {
+        wake.wait(lock, ready_to_run);
+      } else {
+        wake.wait_until(lock, timers.begin()->first, ready_to_run);
+      }
+    }
+    // Stopping: everything still owed a callback gets one, on this thread.
+    std::vector<std::pair<Callback, bool>> owed;
+    for (auto& [id, done] : in_flight) owed.emplace_back(std::move(done), true);
+    for (auto& s : ready) owed.emplace_back(std::move(s.done), false);
+    for (auto& [when, s] : timers) owed.emplace_back(std::move(s.done), false);
+    in_flight.clear();
+    ready.clear();
+    timers.clear();
+    work.clear();
+    lock.unlock();
+    work_ready.notify_all();
+    for (auto& [done, sent] : owed) done(Result{{}, shutdown_error(sent), true, {}});
+  }
+};
+
+AsyncEngine::AsyncEngine(std::shared_ptr<Transport> transport, std::size_t max_in_flight)
+    : state_(std::make_shared<State>(std::move(transport), max_in_flight)) {
+  thread_ = std::thread([state = state_] { state->loop(); });
 }
 
 AsyncEngine::~AsyncEngine() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->stopping = true;
   }
-  curl_multi_wakeup(multi_.get());
+  state_->wake.notify_all();
   thread_.join();
 }
 
-void AsyncEngine::submit(HttpRequest request, Callback done, Clock::time_point not_before) {
+void AsyncEngine::submit(HttpRequest request, Callback done, Clock::time_point not_before,
+                         bool continuation) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!stopping_) {
-      waiting_.emplace(not_before,
-                       std::make_unique<Pending>(Pending{std::move(request), std::move(done)}));
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (!state_->stopping) {
+      State::Submission s{std::move(request), std::move(done)};
+      if (continuation) {
+        state_->ready.push_front(std::move(s));
+      } else if (not_before > Clock::now()) {
+        state_->timers.emplace(not_before, std::move(s));
+      } else {
+        state_->ready.push_back(std::move(s));
+      }
       done = nullptr;
     }
   }
   if (done) {
-    done(AsyncResult{{}, shutdown_error(false), true});
+    done(Result{{}, shutdown_error(false), true, {}});
     return;
   }
-  curl_multi_wakeup(multi_.get());
-}
-
-AsyncEngine::Clock::time_point AsyncEngine::start_due() {
-  const auto now = Clock::now();
-  std::vector<std::unique_ptr<Pending>> due;
-  Clock::time_point next = Clock::time_point::max();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    while (!waiting_.empty() && running_.size() + due.size() < max_in_flight_ &&
-           waiting_.begin()->first <= now) {
-      due.push_back(std::move(waiting_.begin()->second));
-      waiting_.erase(waiting_.begin());
-    }
-    if (!waiting_.empty() && running_.size() + due.size() < max_in_flight_) {
-      next = waiting_.begin()->first;
-    }
-  }
-  for (auto& pending : due) {
-    auto running = std::make_unique<Running>();
-    if (!idle_.empty()) {
-      running->easy = std::move(idle_.back());
-      idle_.pop_back();
-    } else {
-      running->easy.reset(curl_easy_init());
-    }
-    running->request = std::move(pending->request);
-    running->done = std::move(pending->done);
-    running->started = Clock::now();
-    CURL* easy = running->easy.get();
-    try {
-      if (easy == nullptr) throw TransportError("libcurl could not create a handle", false);
-      running->exchange = std::make_unique<CurlExchange>(easy, nullptr, running->request, options_);
-      if (curl_multi_add_handle(multi_.get(), easy) != CURLM_OK) {
-        throw TransportError("libcurl could not start the request", false);
-      }
-    } catch (...) {
-      running->done(AsyncResult{{}, std::current_exception(), false, running->started});
-      continue;
-    }
-    running_.emplace(easy, std::move(running));
-  }
-  return next;
-}
-
-void AsyncEngine::finish(CURL* easy, CURLcode code) {
-  auto it = running_.find(easy);
-  if (it == running_.end()) return;
-  std::unique_ptr<Running> running = std::move(it->second);
-  running_.erase(it);
-  curl_multi_remove_handle(multi_.get(), easy);
-  AsyncResult result;
-  result.started = running->started;
-  try {
-    result.response = running->exchange->finish(code);
-  } catch (...) {
-    result.error = std::current_exception();
-  }
-  running->exchange.reset();
-  // Kept for the next request: its connection stays in the multi handle's cache.
-  if (idle_.size() < max_in_flight_) idle_.push_back(std::move(running->easy));
-  running->done(std::move(result));
-}
-
-void AsyncEngine::loop() {
-  for (;;) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_) break;
-    }
-    const Clock::time_point next_due = start_due();
-    int still_running = 0;
-    curl_multi_perform(multi_.get(), &still_running);
-    int queued = 0;
-    bool finished_any = false;
-    while (CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
-      if (message->msg == CURLMSG_DONE) {
-        finish(message->easy_handle, message->data.result);
-        finished_any = true;
-      }
-    }
-    // A finished exchange may have freed a slot or submitted a retry: look again at once.
-    if (finished_any) continue;
-
-    long curl_timeout = -1;
-    curl_multi_timeout(multi_.get(), &curl_timeout);
-    long wait_ms = curl_timeout < 0 ? 1000 : std::min(curl_timeout, 1000L);
-    if (next_due != Clock::time_point::max()) {
-      const auto until =
-          std::chrono::duration_cast<std::chrono::milliseconds>(next_due - Clock::now());
-      wait_ms = std::clamp<long>(static_cast<long>(until.count()) + 1, 0, wait_ms);
-    }
-    if (wait_ms > 0) curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(wait_ms), nullptr);
-  }
-  fail_everything();
-}
-
-void AsyncEngine::fail_everything() {
-  for (auto& [easy, running] : running_) {
-    curl_multi_remove_handle(multi_.get(), easy);
-    running->exchange.reset();
-    running->done(AsyncResult{{}, shutdown_error(true), true});
-  }
-  running_.clear();
-  std::multimap<Clock::time_point, std::unique_ptr<Pending>> waiting;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    waiting.swap(waiting_);
-  }
-  for (auto& [when, pending] : waiting) {
-    pending->done(AsyncResult{{}, shutdown_error(false), true});
-  }
+  state_->wake.notify_one();
 }
 
 }  // namespace pixxel::internal

@@ -605,32 +605,5 @@ TEST_F(SaveDownloadTest, ABodyShorterThanItsContentLengthIsATransportError) {
   EXPECT_FALSE(exists(dir_ + "/out.zip.part"));
 }
 
-// A transport written against the first interface, which streams through send_streaming.
-class LegacyStreamingTransport : public FakeTransport {
- public:
-  HttpResponse send_streaming(const HttpRequest& request, const BodySink& sink) override {
-    HttpResponse response = send(request);
-    const std::string body = std::move(response.body);
-    response.body.clear();
-    sink(std::string_view(body).substr(0, 4), body.size());
-    if (++calls == 1) throw TransportError("cut", true);
-    sink(std::string_view(body).substr(4), body.size());
-    return response;
-  }
-  int calls = 0;
-};
-
-TEST_F(SaveDownloadTest, ATransportThatOnlyOverridesSendStreamingStillStreamsAndRestarts) {
-  auto legacy = std::make_shared<LegacyStreamingTransport>();
-  legacy->then_answer(200, "0123456789", ranged_headers());
-  ClientOptions o = options();
-  o.transport = legacy;
-  EXPECT_EQ(PixxelClient(o).save_download(ready(), dir_ + "/out.zip"), 10u);
-  EXPECT_EQ(read(dir_ + "/out.zip"), "0123456789");
-  EXPECT_EQ(legacy->calls, 2);
-  // It cannot say what its answers were, so nothing is resumed: the file starts over.
-  EXPECT_FALSE(find_header(legacy->last().headers, "Range").has_value());
-}
-
 }  // namespace
 }  // namespace pixxel

@@ -8,7 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "../src/internal/retry.hpp"
+#include "../src/retry_rules.hpp"
 #include "pixxel/pixxel.hpp"
 #include "support/fake_transport.hpp"
 #include "support/http_date.hpp"

@@ -5,6 +5,7 @@
 /// Everything in the SDK, in one include.
 
 #include "pixxel/client.hpp"
+#include "pixxel/curl_transport.hpp"
 #include "pixxel/download.hpp"
 #include "pixxel/errors.hpp"
 #include "pixxel/list_jobs_query.hpp"

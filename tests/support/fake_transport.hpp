@@ -53,12 +53,12 @@ class FakeTransport : public Transport {
     return step(request);
   }
 
-  HttpResponse stream(const HttpRequest& request, const StreamSink& sink) override {
+  HttpResponse send_streaming(const HttpRequest& request, const StreamSink& sink) override {
     try {
-      return Transport::stream(request, sink);
+      return Transport::send_streaming(request, sink);
     } catch (const Cut& cut) {
       if (sink.on_head) sink.on_head(cut.partial.status_code, cut.partial.headers);
-      sink.on_body(cut.partial.body, 0);
+      sink.on_body(cut.partial.body);
       throw TransportError("FakeTransport: connection closed mid-body", true);
     }
   }

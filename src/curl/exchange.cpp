@@ -1,15 +1,12 @@
-#include <array>
 #include <charconv>
 #include <mutex>
 #include <utility>
-#include <vector>
 
-#include "internal/curl_exchange.hpp"
-#include "internal/curl_handles.hpp"
+#include "curl/exchange.hpp"
+
 #include "internal/http.hpp"
-#include "internal/retry.hpp"
 #include "pixxel/errors.hpp"
-#include "pixxel/transport.hpp"
+#include "retry_rules.hpp"
 
 namespace pixxel {
 namespace internal {
@@ -43,7 +40,7 @@ long to_curl_ms(std::chrono::milliseconds ms) {
 }  // namespace
 
 CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request,
-                           const CurlTransportOptions& options, const BodySink* sink)
+                           const CurlTransportOptions& options, const StreamSink* sink)
     : easy_(easy), request_(request), sink_(sink) {
   // Reset drops every option but keeps the handle's live connections and caches.
   curl_easy_reset(easy);
@@ -65,7 +62,7 @@ CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request
   set(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
   set(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
   if (!options.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_bundle.c_str());
-  if (sink_ == nullptr) {
+  if (sink_ == nullptr && request.max_response_bytes > 0) {
     // Rejects an announced Content-Length early; on_body enforces the cap for the rest.
     curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
                      static_cast<curl_off_t>(request.max_response_bytes));
@@ -121,6 +118,11 @@ CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
 }
 
+std::size_t CurlExchange::body_limit() const {
+  return request_.max_response_bytes == 0 ? static_cast<std::size_t>(-1)
+                                          : request_.max_response_bytes;
+}
+
 bool CurlExchange::wrote_request() const {
   // CURLINFO_REQUEST_SIZE counts the request bytes the socket accepted (lib/http.c
   // Curl_buffer_send) and adds up over libcurl's own resends; what did not fit in one write
@@ -162,7 +164,7 @@ size_t CurlExchange::on_header(char* data, size_t size, size_t count, void* self
   if (iequals(name, "Content-Length")) {
     std::size_t length = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
-    if (ec == std::errc() && length <= self->request_.max_response_bytes) {
+    if (ec == std::errc() && length <= self->body_limit()) {
       self->response_.body.reserve(length);
     }
   }
@@ -173,22 +175,23 @@ size_t CurlExchange::on_header(char* data, size_t size, size_t count, void* self
 size_t CurlExchange::on_body(char* data, size_t size, size_t count, void* self_ptr) {
   auto* self = static_cast<CurlExchange*>(self_ptr);
   const size_t n = size * count;
-  bool first_piece = false;
-  long status = 0;
   if (self->sink_ != nullptr && self->streaming_ < 0) {
+    long status = 0;
     curl_easy_getinfo(self->easy_, CURLINFO_RESPONSE_CODE, &status);
     self->streaming_ = status >= 200 && status <= 299 ? 1 : 0;
-    first_piece = true;
+    if (self->streaming_ == 1 && self->sink_->on_head) {
+      // An exception must not unwind through libcurl's C frames: keep it for finish().
+      try {
+        self->sink_->on_head(static_cast<int>(status), self->response_.headers);
+      } catch (...) {
+        self->sink_error_ = std::current_exception();
+        return 0;
+      }
+    }
   }
   if (self->streaming_ == 1) {
-    curl_off_t total = -1;
-    curl_easy_getinfo(self->easy_, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &total);
-    // An exception must not unwind through libcurl's C frames: keep it for finish().
     try {
-      if (first_piece && self->on_head_ != nullptr && *self->on_head_) {
-        (*self->on_head_)(static_cast<int>(status), self->response_.headers);
-      }
-      (*self->sink_)(std::string_view(data, n), total > 0 ? static_cast<std::uint64_t>(total) : 0);
+      self->sink_->on_body(std::string_view(data, n));
     } catch (...) {
       self->sink_error_ = std::current_exception();
       return 0;
@@ -196,7 +199,7 @@ size_t CurlExchange::on_body(char* data, size_t size, size_t count, void* self_p
     return n;
   }
   // Counted after decompression, so a small compressed body cannot expand past the cap.
-  if (self->response_.body.size() + n > self->request_.max_response_bytes) {
+  if (self->response_.body.size() + n > self->body_limit()) {
     self->too_large_ = true;
     return 0;  // anything but n aborts the transfer
   }
@@ -236,98 +239,5 @@ HttpResponse CurlExchange::finish(CURLcode code) {
   throw TransportError(what, sent);
 }
 
-namespace {
-
-class CurlTransport final : public Transport {
- public:
-  explicit CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {
-    ensure_curl_global_init();
-    share_.reset(curl_share_init());
-    if (!share_) throw ConfigurationError("libcurl could not create a share handle");
-    curl_share_setopt(share_.get(), CURLSHOPT_LOCKFUNC, &CurlTransport::lock);
-    curl_share_setopt(share_.get(), CURLSHOPT_UNLOCKFUNC, &CurlTransport::unlock);
-    curl_share_setopt(share_.get(), CURLSHOPT_USERDATA, this);
-    // DNS answers and TLS sessions may be shared between threads; the connection cache may
-    // not (libcurl does not support that concurrently), so each handle keeps its own.
-    curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-  }
-
-  HttpResponse send(const HttpRequest& request) override {
-    Lease lease(*this);
-    CurlExchange exchange(lease.get(), share_.get(), request, options_);
-    return exchange.finish(curl_easy_perform(lease.get()));
-  }
-
-  HttpResponse send_streaming(const HttpRequest& request, const BodySink& sink) override {
-    Lease lease(*this);
-    CurlExchange exchange(lease.get(), share_.get(), request, options_, &sink);
-    return exchange.finish(curl_easy_perform(lease.get()));
-  }
-
-  HttpResponse stream(const HttpRequest& request, const StreamSink& sink) override {
-    Lease lease(*this);
-    CurlExchange exchange(lease.get(), share_.get(), request, options_, &sink.on_body);
-    exchange.report_head_to(&sink.on_head);
-    return exchange.finish(curl_easy_perform(lease.get()));
-  }
-
- private:
-  // Borrows an idle easy handle (and so its open connections) for one request.
-  class Lease {
-   public:
-    explicit Lease(CurlTransport& owner) : owner_(owner), easy_(owner.acquire()) {}
-    ~Lease() { owner_.release(std::move(easy_)); }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    CURL* get() const { return easy_.get(); }
-
-   private:
-    CurlTransport& owner_;
-    CurlEasy easy_;
-  };
-
-  static constexpr std::size_t kMaxIdleHandles = 16;
-
-  CurlEasy acquire() {
-    {
-      std::lock_guard<std::mutex> lock(pool_mutex_);
-      if (!idle_.empty()) {
-        CurlEasy easy = std::move(idle_.back());
-        idle_.pop_back();
-        return easy;
-      }
-    }
-    CurlEasy easy(curl_easy_init());
-    if (!easy) throw TransportError("libcurl could not create a handle", false);
-    return easy;
-  }
-
-  void release(CurlEasy easy) noexcept {
-    std::lock_guard<std::mutex> lock(pool_mutex_);
-    if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(easy));
-  }
-
-  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* self) {
-    static_cast<CurlTransport*>(self)->share_mutexes_[static_cast<std::size_t>(data)].lock();
-  }
-  static void unlock(CURL*, curl_lock_data data, void* self) {
-    static_cast<CurlTransport*>(self)->share_mutexes_[static_cast<std::size_t>(data)].unlock();
-  }
-
-  CurlTransportOptions options_;
-  std::array<std::mutex, CURL_LOCK_DATA_LAST> share_mutexes_;
-  CurlShare share_;
-  std::mutex pool_mutex_;
-  // Declared after share_ so that the easy handles are cleaned up before the share they use.
-  std::vector<CurlEasy> idle_;
-};
-
-}  // namespace
 }  // namespace internal
-
-std::shared_ptr<Transport> make_curl_transport(CurlTransportOptions options) {
-  return std::make_shared<internal::CurlTransport>(std::move(options));
-}
-
 }  // namespace pixxel

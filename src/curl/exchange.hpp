@@ -1,14 +1,15 @@
-#ifndef PIXXEL_INTERNAL_CURL_EXCHANGE_HPP_
-#define PIXXEL_INTERNAL_CURL_EXCHANGE_HPP_
+#ifndef PIXXEL_CURL_EXCHANGE_HPP_
+#define PIXXEL_CURL_EXCHANGE_HPP_
 
 // The state of one HTTP exchange on one libcurl easy handle: options in, answer or typed
 // error out. Used by the blocking transport and by the multi loop alike.
 
+#include <cstddef>
 #include <exception>
-#include <functional>
 #include <string>
 
-#include "internal/curl_handles.hpp"
+#include "curl/handles.hpp"
+#include "pixxel/curl_transport.hpp"
 #include "pixxel/transport.hpp"
 
 namespace pixxel::internal {
@@ -19,19 +20,13 @@ class CurlExchange {
   // exchange; `request` (and `sink`) must outlive the transfer (nothing is copied). With a
   // sink, a 2xx body streams into it instead of being kept.
   CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request,
-               const CurlTransportOptions& options, const BodySink* sink = nullptr);
+               const CurlTransportOptions& options, const StreamSink* sink = nullptr);
   CurlExchange(const CurlExchange&) = delete;
   CurlExchange& operator=(const CurlExchange&) = delete;
 
   // Turns the transfer's result into the answer, or throws TransportError, TimeoutError or
   // ResponseTooLargeError.
   HttpResponse finish(CURLcode code);
-
-  // With a sink, a 2xx answer's status and headers go to `on_head` before its first piece of
-  // body. `on_head` must outlive the transfer.
-  void report_head_to(const std::function<void(int, const Headers&)>* on_head) {
-    on_head_ = on_head;
-  }
 
  private:
   static size_t on_header(char* data, size_t size, size_t count, void* self);
@@ -40,11 +35,12 @@ class CurlExchange {
                             int local_port);
   // Whether any byte of this exchange's request has been written to a connection so far.
   bool wrote_request() const;
+  // max_response_bytes, where 0 means no limit.
+  std::size_t body_limit() const;
 
   CURL* easy_;
   const HttpRequest& request_;
-  const BodySink* sink_;
-  const std::function<void(int, const Headers&)>* on_head_ = nullptr;
+  const StreamSink* sink_;
   CurlSlist header_list_;
   HttpResponse response_;
   bool too_large_ = false;
@@ -58,4 +54,4 @@ class CurlExchange {
 
 }  // namespace pixxel::internal
 
-#endif  // PIXXEL_INTERNAL_CURL_EXCHANGE_HPP_
+#endif  // PIXXEL_CURL_EXCHANGE_HPP_

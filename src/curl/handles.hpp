@@ -1,7 +1,7 @@
-#ifndef PIXXEL_INTERNAL_CURL_HANDLES_HPP_
-#define PIXXEL_INTERNAL_CURL_HANDLES_HPP_
+#ifndef PIXXEL_CURL_HANDLES_HPP_
+#define PIXXEL_CURL_HANDLES_HPP_
 
-// One owner for every libcurl handle. The only header besides curl_transport.cpp that sees
+// One owner for every libcurl handle. Like everything under src/curl/, the only code that sees
 // <curl/curl.h>; never include it from a public header.
 
 #include <memory>
@@ -33,4 +33,4 @@ void ensure_curl_global_init();
 
 }  // namespace pixxel::internal
 
-#endif  // PIXXEL_INTERNAL_CURL_HANDLES_HPP_
+#endif  // PIXXEL_CURL_HANDLES_HPP_

@@ -1,0 +1,58 @@
+#ifndef PIXXEL_ASYNC_ENGINE_HPP_
+#define PIXXEL_ASYNC_ENGINE_HPP_
+
+// One loop thread per client for its asynchronous calls: it holds the attempts that wait for
+// their time (a retry's backoff is a timer, not a sleeping thread) or for a free slot (at most
+// `max_in_flight` in flight), hands the others to the transport's asynchronous path, and runs
+// every completion. A transport without one gets a pool of worker threads, no more than
+// `max_in_flight`, reused from call to call. Not public API.
+
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "pixxel/transport.hpp"
+
+namespace pixxel::internal {
+
+class AsyncEngine {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // How an exchange ended: an answer or an error (a pixxel exception), or the engine's
+  // shutdown (the client was destroyed), in which case the error says so and nothing may be
+  // retried. `started` is when the request was handed to the transport.
+  struct Result {
+    HttpResponse response;
+    std::exception_ptr error;
+    bool shutting_down = false;
+    Clock::time_point started;
+  };
+  // Called exactly once per submission, on the loop thread. It may submit again.
+  using Callback = std::function<void(Result)>;
+
+  AsyncEngine(std::shared_ptr<Transport> transport, std::size_t max_in_flight);
+  // Stops the loop: every submission in flight, queued or waiting for its time gets its
+  // callback with `shutting_down` set, then the thread is joined. It does not wait for the
+  // transport: an exchange still running there finishes unheard.
+  ~AsyncEngine();
+  AsyncEngine(const AsyncEngine&) = delete;
+  AsyncEngine& operator=(const AsyncEngine&) = delete;
+
+  // Sends `request` once `not_before` has come and a slot is free. A `continuation` (the next
+  // hop of an attempt whose callback is running) goes ahead of everything queued.
+  void submit(HttpRequest request, Callback done, Clock::time_point not_before = {},
+              bool continuation = false);
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+  std::thread thread_;
+};
+
+}  // namespace pixxel::internal
+
+#endif  // PIXXEL_ASYNC_ENGINE_HPP_

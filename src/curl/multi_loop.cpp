@@ -1,0 +1,153 @@
+#include "curl/multi_loop.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "curl/exchange.hpp"
+#include "pixxel/errors.hpp"
+
+namespace pixxel::internal {
+
+struct MultiLoop::Exchange {
+  HttpRequest request;  // the exchange refers to it until the transfer ends
+  Transport::Completion done;
+  CurlEasy easy;
+  std::unique_ptr<CurlExchange> state;
+};
+
+namespace {
+
+void fail(Transport::Completion& done, bool request_sent) {
+  done({}, std::make_exception_ptr(TransportError(
+               "the transport was destroyed before the request finished", request_sent)));
+}
+
+}  // namespace
+
+MultiLoop::MultiLoop(CURLSH* share, CurlTransportOptions options)
+    : share_(share), options_(std::move(options)) {
+  ensure_curl_global_init();
+  multi_.reset(curl_multi_init());
+  if (!multi_) throw ConfigurationError("libcurl could not create a multi handle");
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS,
+                    static_cast<long>(std::max<std::size_t>(1, options_.max_idle_connections)));
+  thread_ = std::thread([this] { loop(); });
+}
+
+MultiLoop::~MultiLoop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  curl_multi_wakeup(multi_.get());
+  thread_.join();
+}
+
+void MultiLoop::start(HttpRequest request, Transport::Completion done) {
+  auto exchange = std::make_unique<Exchange>();
+  exchange->request = std::move(request);
+  exchange->done = std::move(done);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!stopping_) submitted_.push_back(std::move(exchange));
+  }
+  // Called outside the lock: `done` may start another request.
+  if (exchange) {
+    fail(exchange->done, false);
+    return;
+  }
+  curl_multi_wakeup(multi_.get());
+}
+
+void MultiLoop::start_submitted() {
+  std::vector<std::unique_ptr<Exchange>> batch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    batch.swap(submitted_);
+  }
+  for (auto& exchange : batch) {
+    if (!idle_.empty()) {
+      exchange->easy = std::move(idle_.back());
+      idle_.pop_back();
+    } else {
+      exchange->easy.reset(curl_easy_init());
+    }
+    CURL* easy = exchange->easy.get();
+    try {
+      if (easy == nullptr) throw TransportError("libcurl could not create a handle", false);
+      exchange->state = std::make_unique<CurlExchange>(easy, share_, exchange->request, options_);
+      if (curl_multi_add_handle(multi_.get(), easy) != CURLM_OK) {
+        throw TransportError("libcurl could not start the request", false);
+      }
+    } catch (...) {
+      exchange->done({}, std::current_exception());
+      continue;
+    }
+    running_.emplace(easy, std::move(exchange));
+  }
+}
+
+void MultiLoop::finish(CURL* easy, CURLcode code) {
+  auto it = running_.find(easy);
+  if (it == running_.end()) return;
+  std::unique_ptr<Exchange> exchange = std::move(it->second);
+  running_.erase(it);
+  curl_multi_remove_handle(multi_.get(), easy);
+  HttpResponse response;
+  std::exception_ptr error;
+  try {
+    response = exchange->state->finish(code);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  exchange->state.reset();
+  // Kept for the next request: its connection stays in the multi handle's cache.
+  if (idle_.size() < std::max<std::size_t>(1, options_.max_idle_connections)) {
+    idle_.push_back(std::move(exchange->easy));
+  }
+  exchange->done(std::move(response), error);
+}
+
+void MultiLoop::loop() {
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) break;
+    }
+    start_submitted();
+    int still_running = 0;
+    curl_multi_perform(multi_.get(), &still_running);
+    int queued = 0;
+    bool finished_any = false;
+    while (CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
+      if (message->msg == CURLMSG_DONE) {
+        finish(message->easy_handle, message->data.result);
+        finished_any = true;
+      }
+    }
+    // A completion may have started another request at once: look again before waiting.
+    if (finished_any) continue;
+    long timeout_ms = -1;
+    curl_multi_timeout(multi_.get(), &timeout_ms);
+    const long wait_ms = timeout_ms < 0 ? 1000 : std::min(timeout_ms, 1000L);
+    if (wait_ms > 0) curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(wait_ms), nullptr);
+  }
+  fail_everything();
+}
+
+void MultiLoop::fail_everything() {
+  for (auto& [easy, exchange] : running_) {
+    curl_multi_remove_handle(multi_.get(), easy);
+    exchange->state.reset();
+    fail(exchange->done, true);
+  }
+  running_.clear();
+  std::vector<std::unique_ptr<Exchange>> batch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    batch.swap(submitted_);
+  }
+  for (auto& exchange : batch) fail(exchange->done, false);
+}
+
+}  // namespace pixxel::internal

@@ -1,0 +1,57 @@
+#ifndef PIXXEL_CURL_MULTI_LOOP_HPP_
+#define PIXXEL_CURL_MULTI_LOOP_HPP_
+
+// One libcurl multi handle driven by one thread: the libcurl transport's asynchronous path.
+// Many exchanges in flight share its connection cache and the transport's share handle.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "curl/handles.hpp"
+#include "pixxel/curl_transport.hpp"
+#include "pixxel/transport.hpp"
+
+namespace pixxel::internal {
+
+class MultiLoop {
+ public:
+  // Starts the loop thread. `share` must outlive the loop.
+  MultiLoop(CURLSH* share, CurlTransportOptions options);
+  // Stops the loop: every exchange in flight or waiting to start completes with a
+  // TransportError saying so, then the thread is joined.
+  ~MultiLoop();
+  MultiLoop(const MultiLoop&) = delete;
+  MultiLoop& operator=(const MultiLoop&) = delete;
+
+  // Starts `request` on the loop; `done` runs exactly once, on the loop thread.
+  void start(HttpRequest request, Transport::Completion done);
+
+ private:
+  struct Exchange;
+
+  void loop();
+  void start_submitted();
+  void finish(CURL* easy, CURLcode code);
+  void fail_everything();
+
+  CURLSH* share_;
+  CurlTransportOptions options_;
+  CurlMulti multi_;
+
+  std::mutex mutex_;
+  bool stopping_ = false;                             // guarded by mutex_
+  std::vector<std::unique_ptr<Exchange>> submitted_;  // guarded by mutex_
+
+  // Loop thread only. Declared after multi_: easy handles go before the multi handle.
+  std::map<CURL*, std::unique_ptr<Exchange>> running_;
+  std::vector<CurlEasy> idle_;
+
+  std::thread thread_;
+};
+
+}  // namespace pixxel::internal
+
+#endif  // PIXXEL_CURL_MULTI_LOOP_HPP_

@@ -1,0 +1,359 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <random>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "client_impl.hpp"
+#include "internal/http.hpp"
+#include "pixxel/client.hpp"
+#include "pixxel/errors.hpp"
+#include "pixxel/version.hpp"
+
+// Saving a signed download URL to a file: resumed when the transfer breaks, never stitched,
+// never through a symlink, never over a file unless asked.
+
+namespace pixxel {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string system_error_text(int error) { return std::system_category().message(error); }
+
+// The temporary file a download is written to, next to its destination. It is created
+// exclusively and never through a symlink, so it is always a new file of ours, never one that
+// was there (a leftover, or a link planted to make us overwrite its target); it is removed
+// unless it was put in place.
+class PartFile {
+ public:
+  explicit PartFile(const std::string& path) {
+    static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    // path + ".part" when that name is free, else a new unique one.
+    for (int i = 0; i < 100; ++i) {
+      std::string name = path + ".part";
+      if (i > 0) {
+        name += '-';
+        for (int c = 0; c < 8; ++c) name += kAlphabet[rng() % (sizeof kAlphabet - 1)];
+      }
+      fd_ = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+      if (fd_ >= 0) {
+        name_ = std::move(name);
+        return;
+      }
+      if (errno != EEXIST) {
+        throw Error("cannot create \"" + name + "\": " + system_error_text(errno));
+      }
+    }
+    throw Error("cannot create a temporary file next to \"" + path + "\"");
+  }
+  ~PartFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!name_.empty()) ::unlink(name_.c_str());
+  }
+  PartFile(const PartFile&) = delete;
+  PartFile& operator=(const PartFile&) = delete;
+
+  void write_at(std::uint64_t offset, std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        throw Error("cannot write \"" + name_ + "\": " + system_error_text(n < 0 ? errno : ENOSPC));
+      }
+      data.remove_prefix(static_cast<std::size_t>(n));
+      offset += static_cast<std::uint64_t>(n);
+    }
+  }
+
+  void truncate() {
+    if (::ftruncate(fd_, 0) != 0) {
+      throw Error("cannot truncate \"" + name_ + "\": " + system_error_text(errno));
+    }
+  }
+
+  // Puts the file at `path`. With `overwrite`, rename replaces whatever is there (a symlink
+  // itself, not its target); without, link fails if anything is there, even a dangling
+  // symlink, so no file can appear between a check and the move and be replaced.
+  void commit(const std::string& path, bool overwrite) {
+    const bool written = ::fsync(fd_) == 0;
+    const int error = errno;
+    const bool closed = ::close(fd_) == 0;
+    fd_ = -1;
+    if (!written || !closed) {
+      throw Error("cannot write \"" + name_ + "\": " + system_error_text(written ? errno : error));
+    }
+    if (overwrite) {
+      if (::rename(name_.c_str(), path.c_str()) != 0) {
+        throw Error("cannot rename \"" + name_ + "\" to \"" + path +
+                    "\": " + system_error_text(errno));
+      }
+      name_.clear();
+      return;
+    }
+    if (::link(name_.c_str(), path.c_str()) == 0) {
+      ::unlink(name_.c_str());
+      name_.clear();
+      return;
+    }
+    int link_error = errno;
+#ifdef RENAME_NOREPLACE
+    // A file system without hard links (FAT, some FUSE ones) may still rename without
+    // replacing.
+    if (link_error != EEXIST) {
+      if (::renameat2(AT_FDCWD, name_.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) == 0) {
+        name_.clear();
+        return;
+      }
+      link_error = errno;
+    }
+#endif
+    if (link_error == EEXIST) {
+      throw InvalidArgumentError("\"" + path + "\" exists; set SaveOptions::overwrite");
+    }
+    throw Error("cannot create \"" + path + "\": " + system_error_text(link_error));
+  }
+
+ private:
+  std::string name_;
+  int fd_ = -1;
+};
+
+std::string_view trim_spaces(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::optional<std::uint64_t> parse_count(std::string_view text) {
+  text = trim_spaces(text);
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return value;
+}
+
+// A content-coded body is decoded on the way in: its bytes are not those that the length and
+// the ranges count.
+bool is_encoded(const Headers& headers) {
+  auto coding = find_header(headers, "Content-Encoding");
+  return coding && !coding->empty() && !internal::iequals(*coding, "identity");
+}
+
+// The length of the body as it is stored, when the answer says.
+std::optional<std::uint64_t> stored_length(const Headers& headers) {
+  if (is_encoded(headers)) return std::nullopt;
+  auto length = find_header(headers, "Content-Length");
+  return length ? parse_count(*length) : std::nullopt;
+}
+
+bool serves_byte_ranges(const Headers& headers) {
+  const std::string units = find_header(headers, "Accept-Ranges").value_or(std::string());
+  std::string_view rest = units;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    if (internal::iequals(trim_spaces(rest.substr(0, comma)), "bytes")) return true;
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return false;
+}
+
+// "Content-Range: bytes FIRST-LAST/COMPLETE" (COMPLETE may be "*").
+struct ContentRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  std::optional<std::uint64_t> complete;
+};
+
+std::optional<ContentRange> parse_content_range(std::string_view value) {
+  if (value.size() < 6 || !internal::iequals(value.substr(0, 6), "bytes ")) return std::nullopt;
+  value.remove_prefix(6);
+  const auto dash = value.find('-');
+  const auto slash = value.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash) {
+    return std::nullopt;
+  }
+  auto first = parse_count(value.substr(0, dash));
+  auto last = parse_count(value.substr(dash + 1, slash - dash - 1));
+  if (!first || !last || *first > *last) return std::nullopt;
+  ContentRange range{*first, *last, std::nullopt};
+  if (value.substr(slash + 1) != "*") {
+    range.complete = parse_count(value.substr(slash + 1));
+    if (!range.complete || *range.complete <= *last) return std::nullopt;
+  }
+  return range;
+}
+
+// What the temporary file of a download holds across attempts, and how the next attempt may
+// continue it. A retry asks for the rest (Range) only when the last whole answer said the
+// server serves byte ranges and named a validator; If-Range with that validator makes a
+// server whose object changed send all of the new one, which is never stitched onto the old
+// one's head. Any whole answer starts the file over.
+class ResumableDownload {
+ public:
+  ResumableDownload(PartFile& file, std::string what,
+                    const std::function<void(const DownloadProgress&)>& on_progress)
+      : file_(file), what_(std::move(what)), on_progress_(on_progress) {}
+
+  HttpRequest next(const HttpRequest& request) {
+    head_seen_ = false;
+    ranged_ = resumable_ && received_ > 0 && (total_ == 0 || received_ < total_);
+    if (!ranged_) return request;
+    HttpRequest out = request;
+    out.headers.emplace_back("Range", "bytes=" + std::to_string(received_) + "-");
+    out.headers.emplace_back("If-Range", etag_.empty() ? last_modified_ : etag_);
+    return out;
+  }
+
+  void head(int status, const Headers& headers) {
+    head_seen_ = true;
+    if (status == 206) {
+      continue_with(headers);
+      return;
+    }
+    const bool restarted = received_ > 0;
+    if (restarted) {
+      file_.truncate();
+      received_ = 0;
+    }
+    total_ = stored_length(headers).value_or(0);
+    etag_ = find_header(headers, "ETag").value_or(std::string());
+    // A weak validator must not be used in If-Range (RFC 9110, 13.1.5).
+    if (etag_.rfind("W/", 0) == 0) etag_.clear();
+    last_modified_ = find_header(headers, "Last-Modified").value_or(std::string());
+    resumable_ = serves_byte_ranges(headers) && !is_encoded(headers) &&
+                 !(etag_.empty() && last_modified_.empty());
+    if (restarted) report(true);
+  }
+
+  void body(std::string_view chunk) {
+    if (!head_seen_) head(200, {});
+    if (total_ > 0 && received_ + chunk.size() > total_) {
+      resumable_ = false;
+      throw TransportError(
+          what_ + ": the body is longer than announced (" + std::to_string(total_) + " bytes)",
+          true);
+    }
+    file_.write_at(received_, chunk);
+    received_ += chunk.size();
+    report(false);
+  }
+
+  // After a 2xx answer: it is complete, or the attempt failed.
+  void check(const HttpResponse& response) {
+    if (!head_seen_) head(response.status_code, response.headers);
+    if (total_ == 0 && response.status_code != 206) {
+      total_ = stored_length(response.headers).value_or(0);
+    }
+    if (total_ > 0 && received_ != total_) {
+      throw TransportError(what_ + ": the body ended after " + std::to_string(received_) + " of " +
+                               std::to_string(total_) + " bytes",
+                           true);
+    }
+  }
+
+  std::uint64_t done() {
+    if (total_ == 0) total_ = received_;
+    report(true);
+    return received_;
+  }
+
+ private:
+  void continue_with(const Headers& headers) {
+    const auto range = parse_content_range(find_header(headers, "Content-Range").value_or(""));
+    const auto etag = find_header(headers, "ETag");
+    const auto modified = find_header(headers, "Last-Modified");
+    const bool same_object =
+        etag_.empty() ? !modified || *modified == last_modified_ : !etag || *etag == etag_;
+    const bool continues = ranged_ && range && range->first == received_ && !is_encoded(headers) &&
+                           same_object &&
+                           (!range->complete || total_ == 0 || *range->complete == total_);
+    if (!continues) {
+      // Whatever this part is, it is not the rest of the file: ask for all of it next time.
+      resumable_ = false;
+      throw TransportError(what_ + ": the server sent a part that does not continue the file",
+                           true);
+    }
+    if (range->complete) total_ = *range->complete;
+  }
+
+  void report(bool now) {
+    if (!on_progress_) return;
+    if (!now && Clock::now() - last_report_ < milliseconds(100)) return;
+    last_report_ = Clock::now();
+    on_progress_(DownloadProgress{received_, total_});
+  }
+
+  PartFile& file_;
+  const std::string what_;
+  const std::function<void(const DownloadProgress&)>& on_progress_;
+  std::uint64_t received_ = 0;  // bytes in the file
+  std::uint64_t total_ = 0;     // the object's length, 0 while unknown
+  bool resumable_ = false;
+  std::string etag_;           // strong only
+  std::string last_modified_;  // the validator when there is no strong ETag
+  bool ranged_ = false;        // this attempt asked for the rest
+  bool head_seen_ = false;     // this attempt's answer has said what it is
+  Clock::time_point last_report_ = Clock::now();
+};
+
+}  // namespace
+
+std::uint64_t PixxelClient::save_download(const DownloadLink& link, const std::string& path,
+                                          const SaveOptions& options) {
+  if (!internal::iequals(link.status, "ready")) {
+    throw InvalidArgumentError("the download is not ready (status \"" + link.status +
+                               "\"); ask for the link again later");
+  }
+  auto parsed = internal::parse_url(link.signed_url);
+  if (!parsed) throw InvalidArgumentError("the link's signed_url is not an http(s) URL");
+  if (parsed->origin.scheme == "http" && !internal::is_loopback_host(parsed->origin.host) &&
+      !impl_->options().allow_insecure_http) {
+    throw InvalidArgumentError(
+        "the link's signed_url is plain http to another host; set allow_insecure_http to "
+        "accept it");
+  }
+  if (path.empty()) throw InvalidArgumentError("path must not be empty");
+  // Saves a download that could not be kept; commit() alone decides, without a race. lstat:
+  // a symlink, even a dangling one, is a file there.
+  struct stat existing {};
+  if (!options.overwrite && ::lstat(path.c_str(), &existing) == 0) {
+    throw InvalidArgumentError("\"" + path + "\" exists; set SaveOptions::overwrite");
+  }
+
+  PartFile file(path);
+  const ClientOptions& client = impl_->options();
+  // No Authorization: a signed URL carries its own credential, and the key stays with the API.
+  HttpRequest request;
+  request.method = "GET";
+  request.url = link.signed_url;
+  request.headers = {{"User-Agent", std::string("pixxel-cpp/") + version()}};
+  request.connect_timeout = client.connect_timeout;
+  request.max_response_bytes = client.max_response_bytes;
+  // A large download takes as long as it takes; only a stall ends it.
+  request.stall_timeout = client.timeout;
+  ResumableDownload download(file, "GET " + internal::loggable_url(request), options.on_progress);
+  const StreamSink sink{[&](int status, const Headers& headers) { download.head(status, headers); },
+                        [&](std::string_view chunk) { download.body(chunk); }};
+  internal::CallSpec spec = impl_->spec(request);
+  spec.sink = &sink;
+  spec.prepare = [&](const HttpRequest& r) { return download.next(r); };
+  spec.check = [&](const HttpResponse& response) { download.check(response); };
+  impl_->call(std::move(spec));
+  const std::uint64_t written = download.done();
+  file.commit(path, options.overwrite);
+  return written;
+}
+
+}  // namespace pixxel

@@ -1,0 +1,99 @@
+#include "error_mapping.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "internal/http.hpp"
+#include "pixxel/errors.hpp"
+
+namespace pixxel::internal {
+
+using std::chrono::milliseconds;
+
+namespace {
+
+template <typename E>
+std::exception_ptr make_error(int status, std::string code, std::string message,
+                              nlohmann::json details, const std::string& body,
+                              std::string request_id, std::optional<milliseconds> retry_after) {
+  return std::make_exception_ptr(E(status, std::move(code), std::move(message), std::move(details),
+                                   body, std::move(request_id), retry_after));
+}
+
+// Deeper error bodies are kept as text only: copying deep JSON recurses on the stack.
+constexpr std::size_t kMaxErrorBodyDepth = 64;
+
+}  // namespace
+
+std::exception_ptr make_api_error(int status, const std::string& body, std::string request_id,
+                                  std::optional<milliseconds> retry_after,
+                                  std::string_view secret) {
+  std::string code;
+  std::string message;
+  nlohmann::json details;
+  const auto json = json_depth(body, kMaxErrorBodyDepth) > kMaxErrorBodyDepth
+                        ? nlohmann::json()
+                        : nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_object()) {
+    auto error = json.find("error");
+    if (error != json.end() && error->is_object()) {
+      auto c = error->find("code");
+      if (c != error->end() && c->is_string()) code = c->get<std::string>();
+      if (c != error->end() && c->is_number()) code = c->dump();
+      auto m = error->find("message");
+      if (m != error->end() && m->is_string()) message = m->get<std::string>();
+      auto d = error->find("details");
+      if (d != error->end()) details = *d;
+    }
+    if (message.empty()) {
+      auto m = json.find("message");
+      if (m != json.end() && m->is_string()) message = m->get<std::string>();
+    }
+    if (message.empty() && error != json.end() && error->is_string()) {
+      message = error->get<std::string>();
+    }
+  }
+  if (message.empty()) message = reason_phrase(status);
+  code = redact(std::move(code), secret);
+  message = redact(std::move(message), secret);
+  if (!details.is_null()) {
+    const std::string text = details.dump();
+    if (redact(text, secret) != text) {
+      details = redact(
+          details.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace),
+          secret);
+    }
+  }
+
+  auto(*make)(int, std::string, std::string, nlohmann::json, const std::string&, std::string,
+              std::optional<milliseconds>)
+      ->std::exception_ptr = &make_error<ApiError>;
+  switch (status) {
+    case 400:
+      make = &make_error<BadRequestError>;
+      break;
+    case 401:
+      make = &make_error<AuthenticationError>;
+      break;
+    case 403:
+      make = &make_error<PermissionDeniedError>;
+      break;
+    case 404:
+      make = &make_error<NotFoundError>;
+      break;
+    case 409:
+      make = &make_error<ConflictError>;
+      break;
+    case 422:
+      make = &make_error<UnprocessableEntityError>;
+      break;
+    case 429:
+      make = &make_error<RateLimitError>;
+      break;
+    default:
+      if (status >= 500 && status <= 599) make = &make_error<ServerError>;
+  }
+  return make(status, std::move(code), std::move(message), std::move(details), body,
+              std::move(request_id), retry_after);
+}
+
+}  // namespace pixxel::internal

@@ -1,0 +1,23 @@
+#ifndef PIXXEL_ERROR_MAPPING_HPP_
+#define PIXXEL_ERROR_MAPPING_HPP_
+
+// From a non-2xx answer to the typed ApiError that says what it was. Not public API.
+
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pixxel::internal {
+
+// The error for a non-2xx answer, as the right subclass for `status`. The body and the
+// request id must already be redacted; what is decoded from the body is redacted again,
+// since JSON escapes (\u0074) can spell the key in a way that redacting the raw text misses.
+std::exception_ptr make_api_error(int status, const std::string& body, std::string request_id,
+                                  std::optional<std::chrono::milliseconds> retry_after,
+                                  std::string_view secret);
+
+}  // namespace pixxel::internal
+
+#endif  // PIXXEL_ERROR_MAPPING_HPP_

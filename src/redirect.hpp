@@ -1,0 +1,29 @@
+#ifndef PIXXEL_REDIRECT_HPP_
+#define PIXXEL_REDIRECT_HPP_
+
+// The redirect rules: the client follows redirects itself, so that it alone decides where the
+// key may go. Not public API.
+
+#include <chrono>
+#include <optional>
+
+#include "internal/http.hpp"
+#include "pixxel/transport.hpp"
+
+namespace pixxel::internal {
+
+inline constexpr int kMaxRedirects = 5;
+
+// The request that follows `response` to `request`, or nullopt when it is not a redirect to
+// follow. The key (Authorization) goes to `home` alone, never to another scheme, host or
+// port; 303, and 301/302 after a POST, continue as GET. The next hop's timeout is what is left
+// until `deadline` (when the request has one). Throws TransportError after `hop` reached
+// kMaxRedirects and TimeoutError past `deadline`.
+std::optional<HttpRequest> follow_redirect(const HttpRequest& request, const HttpResponse& response,
+                                           int hop, const Origin& home,
+                                           std::chrono::steady_clock::time_point now,
+                                           std::chrono::steady_clock::time_point deadline);
+
+}  // namespace pixxel::internal
+
+#endif  // PIXXEL_REDIRECT_HPP_

@@ -1,0 +1,54 @@
+#ifndef PIXXEL_RETRY_RULES_HPP_
+#define PIXXEL_RETRY_RULES_HPP_
+
+// The retry rules of RetryPolicy: what an attempt came to, and whether and when to try again.
+// Not public API.
+
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "pixxel/export.hpp"
+#include "pixxel/options.hpp"
+#include "pixxel/transport.hpp"
+
+namespace pixxel::internal {
+
+// The pause before retry number `retry` (1 for the first retry): full jitter, i.e. `unit`
+// (drawn uniformly from [0, 1)) times min(max_backoff, initial_backoff * multiplier^(retry-1)).
+// Exported, though internal, like the rest of this header: the tests call them against a
+// shared library too.
+PIXXEL_EXPORT std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry,
+                                                      double unit);
+
+// Whether a method may be sent twice without a second effect (RFC 9110 idempotent methods).
+PIXXEL_EXPORT bool is_idempotent(std::string_view method);
+
+// Whether an answer with this status is worth another attempt.
+PIXXEL_EXPORT bool is_retryable_status(int status, bool may_repeat);
+
+// What one attempt came to: a 2xx answer, or an error with its verdict.
+struct Outcome {
+  HttpResponse response;  // the 2xx answer, when there is no error
+  std::exception_ptr error;
+  std::string error_text;  // what() of the error, for the request log
+  int status = 0;          // the answer's status; 0 when there was none
+  bool retryable = false;
+  std::optional<std::chrono::milliseconds> retry_after;
+};
+
+// Classifies an attempt of `request`: its answer, or its failure (a pixxel::Error). A non-2xx
+// answer becomes its typed ApiError, with `secret` (the key) redacted from everything in it.
+Outcome classify(const HttpRequest& request, const RetryPolicy& policy, HttpResponse response,
+                 std::exception_ptr failure, std::string_view secret);
+
+// The pause before attempt `attempt + 1`, or nullopt when `outcome` is final: not retryable,
+// out of attempts, or a Retry-After longer than the policy allows.
+std::optional<std::chrono::milliseconds> next_delay(const RetryPolicy& policy,
+                                                    const Outcome& outcome, int attempt);
+
+}  // namespace pixxel::internal
+
+#endif  // PIXXEL_RETRY_RULES_HPP_
