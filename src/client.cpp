@@ -61,10 +61,17 @@ void check_duration(std::string_view name, milliseconds value) {
   }
 }
 
-std::string describe_url_for_error(const std::string& url) {
+std::string describe_url_for_error(const std::string& url, std::string_view key) {
   // A URL with user info may carry a password; never echo it.
-  return url.find('@') == std::string::npos ? "\"" + url + "\"" : "(redacted)";
+  return url.find('@') == std::string::npos ? "\"" + internal::redact(url, key) + "\""
+                                            : "(redacted)";
 }
+
+// A redirect the client will not follow. Final: the next attempt would be sent the same way.
+class RedirectRefused final : public TransportError {
+ public:
+  explicit RedirectRefused(const std::string& what) : TransportError(what, true) {}
+};
 
 template <typename E>
 std::exception_ptr make_error(int status, std::string code, std::string message,
@@ -152,6 +159,45 @@ std::exception_ptr make_api_error(int status, const std::string& body, std::stri
               std::move(request_id), retry_after);
 }
 
+// `error` as it may leave the client: the same error, or, when its text spells the key
+// anywhere (a transport error naming a URL a redirect chose, a custom transport's message),
+// one of the same type with the key redacted.
+std::exception_ptr without_key(const std::exception_ptr& error, std::string_view key) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    const std::string text = internal::redact(e.what(), key);
+    if (text == e.what()) return error;
+    if (const auto* t = dynamic_cast<const TimeoutError*>(&e)) {
+      return std::make_exception_ptr(TimeoutError(text, t->request_sent()));
+    }
+    if (const auto* t = dynamic_cast<const TransportError*>(&e)) {
+      return std::make_exception_ptr(TransportError(text, t->request_sent()));
+    }
+    if (const auto* t = dynamic_cast<const ResponseTooLargeError*>(&e)) {
+      return std::make_exception_ptr(ResponseTooLargeError(text, t->limit()));
+    }
+    if (const auto* d = dynamic_cast<const DecodeError*>(&e)) {
+      return std::make_exception_ptr(
+          DecodeError(internal::redact(d->path(), key), internal::redact(d->reason(), key),
+                      d->status_code(), internal::redact(d->request_id(), key)));
+    }
+    if (const auto* a = dynamic_cast<const ApiError*>(&e)) {
+      return make_api_error(a->status_code(), internal::redact(a->body(), key),
+                            internal::redact(a->request_id(), key), a->retry_after(), key);
+    }
+    if (dynamic_cast<const ConfigurationError*>(&e) != nullptr) {
+      return std::make_exception_ptr(ConfigurationError(text));
+    }
+    if (dynamic_cast<const InvalidArgumentError*>(&e) != nullptr) {
+      return std::make_exception_ptr(InvalidArgumentError(text));
+    }
+    return std::make_exception_ptr(Error(text));
+  } catch (...) {
+    return error;
+  }
+}
+
 }  // namespace
 
 namespace internal {
@@ -179,6 +225,10 @@ bool is_retryable_status(int status, bool may_repeat) {
 
 class PixxelClient::Impl : public std::enable_shared_from_this<PixxelClient::Impl> {
  public:
+  // One of internal::decode_*: the body, and the key to redact from its errors.
+  template <typename T>
+  using Decoder = T (*)(std::string_view, std::string_view);
+
   explicit Impl(ClientOptions options) : options_(std::move(options)) {
     if (options_.api_key.empty()) options_.api_key = from_env("PIXXEL_API_KEY");
     if (options_.api_key.empty()) {
@@ -197,16 +247,16 @@ class PixxelClient::Impl : public std::enable_shared_from_this<PixxelClient::Imp
     while (!url.empty() && url.back() == '/') url.pop_back();
     auto parsed = internal::parse_url(url);
     if (!parsed) {
-      throw ConfigurationError("base_url " + describe_url_for_error(url) +
+      throw ConfigurationError("base_url " + describe_url_for_error(url, options_.api_key) +
                                " is not an absolute http:// or https:// URL");
     }
     if (parsed->path_and_query.find_first_of("?#") != std::string::npos) {
-      throw ConfigurationError("base_url " + describe_url_for_error(url) +
+      throw ConfigurationError("base_url " + describe_url_for_error(url, options_.api_key) +
                                " must not have a query or a fragment");
     }
     if (parsed->origin.scheme == "http" && !internal::is_loopback_host(parsed->origin.host) &&
         !options_.allow_insecure_http) {
-      throw ConfigurationError("base_url " + describe_url_for_error(url) +
+      throw ConfigurationError("base_url " + describe_url_for_error(url, options_.api_key) +
                                " would send the API key in clear text; use https, or set "
                                "allow_insecure_http");
     }
@@ -337,7 +387,7 @@ class PixxelClient::Impl : public std::enable_shared_from_this<PixxelClient::Imp
   // `build` validates the arguments and makes the request; its errors, like every other,
   // arrive through the future.
   template <typename Build, typename T>
-  std::future<T> call_async(Build build, T (*decoder)(std::string_view)) {
+  std::future<T> call_async(Build build, Decoder<T> decoder) {
     HttpRequest request;
     try {
       request = build();
@@ -369,9 +419,9 @@ class PixxelClient::Impl : public std::enable_shared_from_this<PixxelClient::Imp
   }
 
   template <typename T>
-  T decode(const HttpResponse& response, T (*decoder)(std::string_view)) const {
+  T decode(const HttpResponse& response, Decoder<T> decoder) const {
     try {
-      return decoder(response.body);
+      return decoder(response.body, options_.api_key);
     } catch (const DecodeError& e) {
       throw DecodeError(
           e.path(), redact(e.reason()), response.status_code,
@@ -400,7 +450,7 @@ class PixxelClient::Impl : public std::enable_shared_from_this<PixxelClient::Imp
   struct AsyncCall {
     HttpRequest request;
     HttpRequest current;  // the request of this hop (after redirects)
-    T (*decoder)(std::string_view) = nullptr;
+    Decoder<T> decoder = nullptr;
     std::promise<T> promise;
     int attempt = 1;
     int hop = 0;
@@ -415,13 +465,14 @@ class PixxelClient::Impl : public std::enable_shared_from_this<PixxelClient::Imp
         internal::is_idempotent(request.method) || options_.retry.retry_non_idempotent;
     Outcome out;
     if (failure) {
-      out.error = failure;
+      out.error = without_key(failure, options_.api_key);
       try {
-        std::rethrow_exception(failure);
+        std::rethrow_exception(out.error);
       } catch (const TransportError& e) {
         out.error_text = e.what();
         // Before the request left, nothing can have happened on the server.
-        out.retryable = !e.request_sent() || may_repeat;
+        out.retryable = (!e.request_sent() || may_repeat) &&
+                        dynamic_cast<const RedirectRefused*>(&e) == nullptr;
       } catch (const std::exception& e) {
         out.error_text = e.what();
       }
@@ -475,6 +526,14 @@ class PixxelClient::Impl : public std::enable_shared_from_this<PixxelClient::Imp
     auto next_url = internal::resolve_location(*current, *location);
     auto next = next_url ? internal::parse_url(*next_url) : std::nullopt;
     if (!next) return std::nullopt;
+    if (next->origin.scheme == "http" && !internal::is_loopback_host(next->origin.host) &&
+        !options_.allow_insecure_http) {
+      // Checked on every hop, not only the first URL: an answer from plain http can be
+      // forged or read on the way, whatever origin sent us there.
+      throw RedirectRefused(request.method + " " + internal::loggable_url(request) +
+                            ": refused to follow a redirect to plain http on " + next->origin.host +
+                            " (set allow_insecure_http to allow it)");
+    }
     if (hop >= kMaxRedirects) {
       throw TransportError(request.method + " " + internal::loggable_url(request) + ": more than " +
                            std::to_string(kMaxRedirects) + " redirects");
@@ -584,10 +643,10 @@ class PixxelClient::Impl : public std::enable_shared_from_this<PixxelClient::Imp
     try {
       Headers headers = request.headers;
       for (auto& [name, value] : headers) {
-        if (internal::iequals(name, "Authorization")) value = "***";
+        value = internal::iequals(name, "Authorization") ? "***" : redact(std::move(value));
       }
       RequestEvent event{request.method,
-                         internal::loggable_url(request),
+                         redact(internal::loggable_url(request)),
                          attempt,
                          outcome.status,
                          std::chrono::duration_cast<milliseconds>(Clock::now() - started),
