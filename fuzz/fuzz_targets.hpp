@@ -64,6 +64,35 @@ inline std::string_view take_line(std::string_view& text) {
   return line;
 }
 
+// The API key of the harnesses: no text the SDK makes may spell it.
+inline constexpr std::string_view kFuzzApiKey = "pxk_fuzz_secret";
+
+// Whether a string anywhere in `value` (a key or a value) holds `secret` once decoded.
+inline bool string_holds(const nlohmann::json& value, std::string_view secret) {
+  if (const auto* text = value.get_ptr<const std::string*>()) {
+    return text->find(secret) != std::string::npos;
+  }
+  if (const auto* object = value.get_ptr<const nlohmann::json::object_t*>()) {
+    for (const auto& [key, member] : *object) {
+      if (key.find(secret) != std::string::npos || string_holds(member, secret)) return true;
+    }
+  }
+  if (const auto* array = value.get_ptr<const nlohmann::json::array_t*>()) {
+    for (const auto& element : *array) {
+      if (string_holds(element, secret)) return true;
+    }
+  }
+  return false;
+}
+
+// Whether `text`, parsed as JSON (when it is JSON, and shallow enough to walk), spells
+// `secret` in any string, with whatever escapes.
+inline bool json_spells(std::string_view text, std::string_view secret) {
+  if (internal::json_depth(text, 64) > 64) return false;
+  const auto value = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  return !value.is_discarded() && string_holds(value, secret);
+}
+
 // 1. Decoding -------------------------------------------------------------------------------
 
 // raw_bytes() on one raw field: an integer array gives its elements, a base64 string gives
@@ -162,7 +191,14 @@ inline void fuzz_decode_job(const std::uint8_t* data, std::size_t size) {
   } catch (const DecodeError& e) {
     check_decode_error(e);
   }
-  check_same_as_adapter<Job>(body, &internal::decode_job);
+  // With the key to redact, as the client decodes answers.
+  try {
+    (void)internal::decode_job(body, kFuzzApiKey);
+  } catch (const DecodeError& e) {
+    check(std::string_view(e.what()).find(kFuzzApiKey) == std::string_view::npos,
+          "no DecodeError shows the key", e.what());
+  }
+  check_same_as_adapter<Job>(body, [](std::string_view b) { return internal::decode_job(b); });
 
   try {
     const std::vector<Job> jobs = internal::decode_job_list(body);
@@ -180,12 +216,11 @@ inline void fuzz_decode_job(const std::uint8_t* data, std::size_t size) {
   } catch (const DecodeError& e) {
     check_decode_error(e);
   }
-  check_same_as_adapter<DownloadLink>(body, &internal::decode_download_link);
+  check_same_as_adapter<DownloadLink>(
+      body, [](std::string_view b) { return internal::decode_download_link(b); });
 }
 
 // 2. Error answers through the client --------------------------------------------------------
-
-inline constexpr std::string_view kFuzzApiKey = "pxk_fuzz_secret";
 
 // Answers every request with the response it was given.
 class ScriptedTransport : public Transport {
@@ -279,6 +314,7 @@ inline void fuzz_client_error(const std::uint8_t* data, std::size_t size) {
     const std::string_view what = e.what();
     check(what.find(kFuzzApiKey) == std::string_view::npos, "no what() contains the API key", what);
     if (const auto* api = dynamic_cast<const ApiError*>(&e)) {
+      check(!json_spells(api->body(), kFuzzApiKey), "ApiError::body() spells no key", api->body());
       check(response.status_code != 200, "no ApiError for a 2xx answer");
       check_api_error(response, *api);
     } else if (const auto* decode = dynamic_cast<const DecodeError*>(&e)) {
@@ -421,8 +457,16 @@ inline void fuzz_http_helpers(const std::uint8_t* data, std::size_t size) {
   // redact removes every occurrence of the secret. (A secret containing '*' can be
   // recreated by the "***" it is replaced with, so the check leaves those out.)
   if (!first.empty() && first.find('*') == std::string_view::npos) {
-    check(internal::redact(std::string(value), first).find(first) == std::string::npos,
-          "redact leaves no occurrence of the secret");
+    const std::string redacted = internal::redact(std::string(value), first);
+    check(redacted.find(first) == std::string::npos, "redact leaves no occurrence of the secret");
+    check(internal::redact(redacted, first) == redacted, "redact leaves no spelling of the secret",
+          value);
+    check(!json_spells(redacted, first), "redact leaves no JSON spelling of the secret", value);
+    HttpRequest request;
+    request.url = std::string(value);
+    request.headers = {{"Authorization", std::string(first)}};
+    check(internal::loggable_url(request).find(first) == std::string::npos,
+          "loggable_url never shows the key", value);
   }
 }
 

@@ -35,10 +35,10 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
     Clock::time_point started;
   };
 
-  State(std::shared_ptr<Transport> t, std::size_t max)
-      : transport(std::move(t)), max_in_flight(max < 1 ? 1 : max) {}
+  explicit State(std::size_t max) : max_in_flight(max < 1 ? 1 : max) {}
 
-  const std::shared_ptr<Transport> transport;
+  // No transport in here: a completion may hold the last reference to the state, on the
+  // transport's own thread, and a transport must not be destroyed on its own thread.
   const std::size_t max_in_flight;
 
   std::mutex mutex;
@@ -66,7 +66,7 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
   }
 
   // Called with the lock held: starts a worker if none is idle and the pool may grow.
-  void dispatch_to_worker(Work item) {
+  void dispatch_to_worker(const std::shared_ptr<Transport>& transport, Work item) {
     work.push_back(std::move(item));
     if (idle_workers > 0 || workers >= max_in_flight) {
       work_ready.notify_one();
@@ -75,10 +75,10 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
     ++workers;
     // Detached: a send may block for its whole timeout, and destroying the client must not
     // wait for it. The worker keeps the state and the transport alive until it is done.
-    std::thread([self = shared_from_this()] { self->work_loop(); }).detach();
+    std::thread([self = shared_from_this(), transport] { self->work_loop(*transport); }).detach();
   }
 
-  void work_loop() {
+  void work_loop(Transport& transport) {
     std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
       ++idle_workers;
@@ -91,7 +91,7 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
       Result result;
       result.started = item.started;
       try {
-        result.response = transport->send(item.request);
+        result.response = transport.send(item.request);
       } catch (...) {
         result.error = std::current_exception();
       }
@@ -102,7 +102,8 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
   }
 
   // Loop thread: starts what is due, up to the slots free. Called without the lock.
-  void start_ready(std::unique_lock<std::mutex>& lock) {
+  void start_ready(const std::shared_ptr<Transport>& transport,
+                   std::unique_lock<std::mutex>& lock) {
     while (!ready.empty() && in_flight.size() < max_in_flight) {
       Submission s = std::move(ready.front());
       ready.pop_front();
@@ -124,11 +125,13 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
         async = true;
       }
       lock.lock();
-      if (!async && !stopping) dispatch_to_worker(Work{id, std::move(s.request), started});
+      if (!async && !stopping) {
+        dispatch_to_worker(transport, Work{id, std::move(s.request), started});
+      }
     }
   }
 
-  void loop() {
+  void loop(const std::shared_ptr<Transport>& transport) {
     std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
       const auto now = Clock::now();
@@ -151,7 +154,7 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
         }
         continue;
       }
-      start_ready(lock);
+      start_ready(transport, lock);
       const bool can_start = !ready.empty() && in_flight.size() < max_in_flight;
       if (can_start) continue;
       auto ready_to_run = [&] {
@@ -180,8 +183,9 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
 };
 
 AsyncEngine::AsyncEngine(std::shared_ptr<Transport> transport, std::size_t max_in_flight)
-    : state_(std::make_shared<State>(std::move(transport), max_in_flight)) {
-  thread_ = std::thread([state = state_] { state->loop(); });
+    : state_(std::make_shared<State>(max_in_flight)) {
+  thread_ =
+      std::thread([state = state_, transport = std::move(transport)] { state->loop(transport); });
 }
 
 AsyncEngine::~AsyncEngine() {

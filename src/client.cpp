@@ -118,8 +118,8 @@ Job PixxelClient::wait_for_job(std::string_view workflow_id, std::string_view jo
     const auto left = options.timeout - (impl_->clock().now() - started);
     if (left > Clock::duration::zero()) return left;
     std::string what = "job " + std::string(job_id) + " did not finish within " +
-                       std::to_string(options.timeout.count()) +
-                       " ms (last status: " + (last_status.empty() ? "none" : last_status);
+                       std::to_string(options.timeout.count()) + " ms (last status: " +
+                       (last_status.empty() ? "none" : impl_->redact(last_status));
     if (!last_failure.empty()) what += "; last poll failed: " + last_failure;
     throw TimeoutError(what + ")", true);
   };

@@ -38,11 +38,15 @@ class PixxelClient::Impl {
     return internal::run_blocking(settings_, std::move(spec), clock_);
   }
 
+  // One of internal::decode_*: the body, and the key to redact from its errors.
+  template <typename T>
+  using Decoder = T (*)(std::string_view, std::string_view);
+
   // The answer's body as a T, with the answer's status and request id on a DecodeError.
   template <typename T>
-  T decode(const HttpResponse& response, T (*decoder)(std::string_view)) const {
+  T decode(const HttpResponse& response, Decoder<T> decoder) const {
     try {
-      return decoder(response.body);
+      return decoder(response.body, settings_.options.api_key);
     } catch (const DecodeError& e) {
       throw DecodeError(
           e.path(), redact(e.reason()), response.status_code,
@@ -53,7 +57,7 @@ class PixxelClient::Impl {
   // The call on the client's loop. `build` checks the arguments and makes the request; its
   // errors, like every other, arrive through the future.
   template <typename Build, typename T>
-  std::future<T> call_async(Build build, T (*decoder)(std::string_view)) {
+  std::future<T> call_async(Build build, Decoder<T> decoder) {
     auto promise = std::make_shared<std::promise<T>>();
     std::future<T> future = promise->get_future();
     HttpRequest request;

@@ -161,7 +161,8 @@ struct Frame {
 // see every byte, as a syntax error anywhere takes precedence over decode errors.
 class BodyDecoder {
  public:
-  BodyDecoder(Model root_model, void* root) : root_model_(root_model), root_(root) {
+  BodyDecoder(Model root_model, void* root, std::string_view secret)
+      : root_model_(root_model), root_(root), secret_(secret) {
     frames_.reserve(8);
   }
 
@@ -541,7 +542,7 @@ class BodyDecoder {
   }
 
   void fail(const char* expected, const ValueView& got) {
-    report(current_path(), expected_reason(expected, got));
+    report(current_path(), expected_reason(expected, got, secret_));
   }
 
   // Files an error under the member of the innermost object frame that holds the failed
@@ -561,6 +562,7 @@ class BodyDecoder {
 
   Model root_model_;
   void* root_;
+  std::string_view secret_;  // redacted from the reasons
   std::vector<Frame> frames_;
   std::size_t skip_depth_ = 0;    // the depth inside a value being skipped, 0 when none
   std::vector<json*> raw_stack_;  // the open containers of a raw member's value
@@ -570,31 +572,33 @@ class BodyDecoder {
 };
 
 template <class T>
-T decode_body(std::string_view body) {
+T decode_body(std::string_view body, std::string_view secret) {
   T out;
-  BodyDecoder decoder(ModelOf<T>::value, &out);
+  BodyDecoder decoder(ModelOf<T>::value, &out, secret);
   bool parsed = false;
   try {
     parsed = json::sax_parse(body.begin(), body.end(), &decoder, json::input_format_t::json,
                              /*strict=*/true);
   } catch (const json::exception& e) {
-    throw DecodeError("", library_error_reason(e.what()));
+    throw DecodeError("", library_error_reason(e.what(), secret));
   }
-  if (!parsed) throw DecodeError("", not_json_reason(decoder.parse_error_message()));
+  if (!parsed) throw DecodeError("", not_json_reason(decoder.parse_error_message(), secret));
   decoder.throw_if_failed();
   return out;
 }
 
 }  // namespace
 
-Job decode_job(std::string_view body) { return decode_body<Job>(body); }
-
-DownloadLink decode_download_link(std::string_view body) {
-  return decode_body<DownloadLinkDraft>(body).finish();
+Job decode_job(std::string_view body, std::string_view secret) {
+  return decode_body<Job>(body, secret);
 }
 
-std::vector<Job> decode_job_list(std::string_view body) {
-  return std::move(decode_body<JobListDraft>(body).jobs);
+DownloadLink decode_download_link(std::string_view body, std::string_view secret) {
+  return decode_body<DownloadLinkDraft>(body, secret).finish();
+}
+
+std::vector<Job> decode_job_list(std::string_view body, std::string_view secret) {
+  return std::move(decode_body<JobListDraft>(body, secret).jobs);
 }
 
 }  // namespace pixxel::internal

@@ -313,7 +313,7 @@ class ResumableDownload {
 std::uint64_t PixxelClient::save_download(const DownloadLink& link, const std::string& path,
                                           const SaveOptions& options) {
   if (!internal::iequals(link.status, "ready")) {
-    throw InvalidArgumentError("the download is not ready (status \"" + link.status +
+    throw InvalidArgumentError("the download is not ready (status \"" + impl_->redact(link.status) +
                                "\"); ask for the link again later");
   }
   auto parsed = internal::parse_url(link.signed_url);

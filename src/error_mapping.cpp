@@ -96,4 +96,39 @@ std::exception_ptr make_api_error(int status, const std::string& body, std::stri
               std::move(request_id), retry_after);
 }
 
+std::exception_ptr redact_error(const std::exception_ptr& error, std::string_view key) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    const std::string text = redact(e.what(), key);
+    if (text == e.what()) return error;
+    if (const auto* t = dynamic_cast<const TimeoutError*>(&e)) {
+      return std::make_exception_ptr(TimeoutError(text, t->request_sent()));
+    }
+    if (const auto* t = dynamic_cast<const TransportError*>(&e)) {
+      return std::make_exception_ptr(TransportError(text, t->request_sent()));
+    }
+    if (const auto* t = dynamic_cast<const ResponseTooLargeError*>(&e)) {
+      return std::make_exception_ptr(ResponseTooLargeError(text, t->limit()));
+    }
+    if (const auto* d = dynamic_cast<const DecodeError*>(&e)) {
+      return std::make_exception_ptr(DecodeError(redact(d->path(), key), redact(d->reason(), key),
+                                                 d->status_code(), redact(d->request_id(), key)));
+    }
+    if (const auto* a = dynamic_cast<const ApiError*>(&e)) {
+      return make_api_error(a->status_code(), redact(a->body(), key), redact(a->request_id(), key),
+                            a->retry_after(), key);
+    }
+    if (dynamic_cast<const ConfigurationError*>(&e) != nullptr) {
+      return std::make_exception_ptr(ConfigurationError(text));
+    }
+    if (dynamic_cast<const InvalidArgumentError*>(&e) != nullptr) {
+      return std::make_exception_ptr(InvalidArgumentError(text));
+    }
+    return std::make_exception_ptr(Error(text));
+  } catch (...) {
+    return error;
+  }
+}
+
 }  // namespace pixxel::internal

@@ -18,6 +18,11 @@ std::exception_ptr make_api_error(int status, const std::string& body, std::stri
                                   std::optional<std::chrono::milliseconds> retry_after,
                                   std::string_view secret);
 
+// `error` as it may leave the client: the same error, or, when its text spells the key
+// anywhere (a transport error naming a URL a redirect chose, a custom transport's message), one
+// of the same type with the key redacted.
+std::exception_ptr redact_error(const std::exception_ptr& error, std::string_view key);
+
 }  // namespace pixxel::internal
 
 #endif  // PIXXEL_ERROR_MAPPING_HPP_

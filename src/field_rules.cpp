@@ -11,6 +11,8 @@
 #include <system_error>
 #include <utility>
 
+#include "internal/http.hpp"
+
 namespace pixxel::internal {
 namespace {
 
@@ -35,11 +37,13 @@ std::string_view clip_utf8(std::string_view s, std::size_t max) {
 }
 
 // Server text goes into what() quoted and escaped, and short: a reason never carries a
-// whole value, however large.
-std::string quote(std::string_view s) {
-  const std::string_view kept = clip_utf8(s, kMaxQuoted);
+// whole value, however large. The secret goes before the clip, which could cut it in two
+// and leave a piece that no longer matches.
+std::string quote(std::string_view s, std::string_view secret) {
+  const std::string redacted = redact(std::string(s), secret);
+  const std::string_view kept = clip_utf8(redacted, kMaxQuoted);
   std::string text(kept);
-  if (kept.size() < s.size()) text += "...";
+  if (kept.size() < redacted.size()) text += "...";
   return json(std::move(text)).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -49,14 +53,14 @@ std::string number_text(N n) {
   return json(n).dump();
 }
 
-std::string describe(const ValueView& v) {
+std::string describe(const ValueView& v, std::string_view secret) {
   switch (v.kind) {
     case Kind::null:
       return "null";
     case Kind::boolean:
       return v.boolean ? "the boolean true" : "the boolean false";
     case Kind::string:
-      return "the string " + quote(v.string);
+      return "the string " + quote(v.string, secret);
     case Kind::integer:
       return "the number " + number_text(v.integer);
     case Kind::unsigned_integer:
@@ -273,16 +277,17 @@ const char* read_progress(const ValueView& v, double& out) {
   }
 }
 
-std::string expected_reason(const char* expected, const ValueView& got) {
-  return std::string("expected ") + expected + ", got " + describe(got);
+std::string expected_reason(const char* expected, const ValueView& got, std::string_view secret) {
+  return std::string("expected ") + expected + ", got " + describe(got, secret);
 }
 
-std::string not_json_reason(std::string_view parser_message) {
-  return "not valid JSON: " + std::string(clip_utf8(parser_message, kMaxParseMessage));
+std::string not_json_reason(std::string_view parser_message, std::string_view secret) {
+  return "not valid JSON: " +
+         std::string(clip_utf8(redact(std::string(parser_message), secret), kMaxParseMessage));
 }
 
-std::string library_error_reason(std::string_view message) {
-  return std::string(clip_utf8(message, kMaxParseMessage));
+std::string library_error_reason(std::string_view message, std::string_view secret) {
+  return std::string(clip_utf8(redact(std::string(message), secret), kMaxParseMessage));
 }
 
 void append_key(std::string& path, std::string_view key) {

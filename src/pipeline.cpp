@@ -19,12 +19,13 @@ void notify(const Settings& settings, const HttpRequest& request, int attempt,
   const auto& observer = settings.options.on_request;
   if (!observer) return;
   try {
+    const std::string& key = settings.options.api_key;
     Headers headers = request.headers;
     for (auto& [name, value] : headers) {
-      if (iequals(name, "Authorization")) value = "***";
+      value = iequals(name, "Authorization") ? "***" : redact(std::move(value), key);
     }
-    observer(RequestEvent{request.method, loggable_url(request), attempt, outcome.status, elapsed,
-                          outcome.error_text, std::move(headers)});
+    observer(RequestEvent{request.method, redact(loggable_url(request), key), attempt,
+                          outcome.status, elapsed, outcome.error_text, std::move(headers)});
   } catch (...) {
     // An observer must not turn a finished call (perhaps a created job) into a failure.
   }
@@ -46,8 +47,9 @@ const HttpRequest& Attempts::start() {
 }
 
 const HttpRequest* Attempts::next_hop(const HttpResponse& response, Clock::time_point now) {
-  auto next = follow_redirect(current_, response, hop_, settings_.base.origin, now,
-                              started_ + first_.timeout);
+  auto next =
+      follow_redirect(current_, response, hop_, settings_.base.origin,
+                      settings_.options.allow_insecure_http, now, started_ + first_.timeout);
   if (!next) return nullptr;
   ++hop_;
   current_ = std::move(*next);

@@ -16,7 +16,7 @@ bool is_redirect(int status) {
 }  // namespace
 
 std::optional<HttpRequest> follow_redirect(const HttpRequest& request, const HttpResponse& response,
-                                           int hop, const Origin& home,
+                                           int hop, const Origin& home, bool allow_insecure_http,
                                            std::chrono::steady_clock::time_point now,
                                            std::chrono::steady_clock::time_point deadline) {
   const int status = response.status_code;
@@ -27,6 +27,14 @@ std::optional<HttpRequest> follow_redirect(const HttpRequest& request, const Htt
   auto next_url = resolve_location(*current, *location);
   auto next = next_url ? parse_url(*next_url) : std::nullopt;
   if (!next) return std::nullopt;
+  if (next->origin.scheme == "http" && !is_loopback_host(next->origin.host) &&
+      !allow_insecure_http) {
+    // Checked on every hop, not only the first URL: an answer from plain http can be forged or
+    // read on the way, whatever origin sent us there.
+    throw RedirectRefused(request.method + " " + loggable_url(request) +
+                          ": refused to follow a redirect to plain http on " + next->origin.host +
+                          " (set allow_insecure_http to allow it)");
+  }
   if (hop >= kMaxRedirects) {
     throw TransportError(request.method + " " + loggable_url(request) + ": more than " +
                          std::to_string(kMaxRedirects) + " redirects");

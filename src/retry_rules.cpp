@@ -8,6 +8,7 @@
 #include "error_mapping.hpp"
 #include "internal/http.hpp"
 #include "pixxel/errors.hpp"
+#include "redirect.hpp"
 
 namespace pixxel::internal {
 
@@ -38,13 +39,15 @@ Outcome classify(const HttpRequest& request, const RetryPolicy& policy, HttpResp
   const bool may_repeat = is_idempotent(request.method) || policy.retry_non_idempotent;
   Outcome out;
   if (failure) {
-    out.error = failure;
+    out.error = redact_error(failure, secret);
     try {
-      std::rethrow_exception(failure);
+      std::rethrow_exception(out.error);
     } catch (const TransportError& e) {
       out.error_text = e.what();
-      // Before the request left, nothing can have happened on the server.
-      out.retryable = !e.request_sent() || may_repeat;
+      // Before the request left, nothing can have happened on the server; a refused redirect
+      // would be refused again.
+      out.retryable =
+          (!e.request_sent() || may_repeat) && dynamic_cast<const RedirectRefused*>(&e) == nullptr;
     } catch (const std::exception& e) {
       out.error_text = e.what();
     }

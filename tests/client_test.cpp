@@ -1,9 +1,11 @@
 // The client's logic through a fake transport: requests it builds, options it checks, errors
 // it maps, redirects and events. No sockets.
 
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -448,7 +450,9 @@ TEST_F(ClientTest, RedirectToAnotherHostPortOrSchemeDropsTheKey) {
     transport_ = std::make_shared<FakeTransport>();
     transport_->then_answer(308, "", {{"Location", target}});
     transport_->then_answer(200, kJobBody);
-    PixxelClient(options()).create_job("wf", "p");
+    ClientOptions o = options();
+    o.allow_insecure_http = true;  // for the hop to http://
+    PixxelClient(o).create_job("wf", "p");
     auto requests = transport_->requests();
     ASSERT_EQ(requests.size(), 2u) << target;
     EXPECT_FALSE(find_header(requests[1].headers, "Authorization").has_value()) << target;
@@ -545,6 +549,220 @@ TEST_F(ClientTest, RedactionLeavesNoCopyOfAKeyThatOverlapsItsMask) {
   auto e = catch_error<PermissionDeniedError>(PixxelClient(o));
   EXPECT_THAT(e.what(), Not(HasSubstr("a*")));
   EXPECT_THAT(e.message(), Not(HasSubstr("a*")));
+}
+
+}  // namespace
+}  // namespace pixxel
+
+namespace pixxel {
+namespace {
+
+// --- the key in every spelling, on every hop -------------------------------------------
+
+// Whether `text` holds any `n` consecutive bytes of `key`: a clipped key is still a leak.
+bool holds_piece_of(const std::string& text, const std::string& key, std::size_t n = 8) {
+  for (std::size_t i = 0; i + n <= key.size(); ++i) {
+    if (text.find(key.substr(i, n)) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST_F(ClientTest, AKeyARedirectPutsInTheUrlIsInNoErrorOrEvent) {
+  const std::string key = "sk-live/Zq8+Xw3=Lm9Tt2Rr5Yy7";
+  for (const std::string& location :
+       {"/next?token=" + key, std::string("/next?token=sk-live%2FZq8%2BXw3%3DLm9Tt2Rr5Yy7"),
+        "/next/" + key + "/x?a=b"}) {
+    transport_ = std::make_shared<FakeTransport>();
+    transport_->then_answer(307, "", {{"Location", location}});
+    std::vector<RequestEvent> events;
+    ClientOptions o = options();
+    o.api_key = key;
+    o.on_request = [&](const RequestEvent& e) { events.push_back(e); };
+    try {
+      PixxelClient(o).create_job("wf", "p");
+      ADD_FAILURE() << location << ": expected a TransportError";
+    } catch (const TransportError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("more than 5 redirects")) << location;
+      EXPECT_FALSE(holds_piece_of(e.what(), key)) << e.what();
+      EXPECT_THAT(e.what(), Not(HasSubstr("sk-live%2F"))) << e.what();
+    }
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_FALSE(holds_piece_of(events[0].error, key)) << events[0].error;
+    EXPECT_FALSE(holds_piece_of(events[0].url, key)) << events[0].url;
+  }
+}
+
+TEST_F(ClientTest, TheTokenOfAKeyWithAnAuthorizationSchemeIsRedactedOnItsOwn) {
+  const std::string token = "sk-tok-0123456789abcdef";
+  transport_->then_answer(307, "", {{"Location", "/next?token=" + token}});
+  ClientOptions o = options();
+  o.api_key = "Bearer " + token;
+  try {
+    PixxelClient(o).create_job("wf", "p");
+    FAIL() << "expected a TransportError";
+  } catch (const TransportError& e) {
+    EXPECT_THAT(e.what(), Not(HasSubstr(token)));
+    EXPECT_THAT(e.what(), HasSubstr("token=***"));
+  }
+  transport_ = std::make_shared<FakeTransport>();
+  transport_->then_answer(403, R"({"error": {"message": "token )" + token + R"( expired"}})");
+  o.transport = transport_;
+  auto e = catch_error<PermissionDeniedError>(PixxelClient(o));
+  EXPECT_EQ(e.message(), "token *** expired");
+  EXPECT_THAT(e.body(), Not(HasSubstr(token)));
+}
+
+TEST_F(ClientTest, TransportErrorsAreRedactedAndKeepTheirType) {
+  // A transport that names the URL it failed on, as libcurl's does.
+  transport_->then_answer(307, "", {{"Location", std::string("/next?token=") + kKey}});
+  transport_->then([](const HttpRequest& r) -> HttpResponse {
+    throw TimeoutError(r.method + " " + r.url + ": timed out", false);
+  });
+  std::vector<RequestEvent> events;
+  ClientOptions o = options();
+  o.on_request = [&](const RequestEvent& e) { events.push_back(e); };
+  try {
+    PixxelClient(o).create_job("wf", "p");
+    FAIL() << "expected a TimeoutError";
+  } catch (const TimeoutError& e) {
+    EXPECT_EQ(std::string(e.what()), "POST https://api.example.test/next?token=***: timed out");
+    EXPECT_FALSE(e.request_sent());
+  }
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_THAT(events[0].error, Not(HasSubstr(kKey)));
+  EXPECT_THAT(events[0].error, HasSubstr("timed out"));
+
+  transport_ = std::make_shared<FakeTransport>();
+  transport_->then_throw(ResponseTooLargeError(std::string("too large at ") + kKey, 10));
+  try {
+    PixxelClient(options()).create_job("wf", "p");
+    FAIL() << "expected a ResponseTooLargeError";
+  } catch (const ResponseTooLargeError& e) {
+    EXPECT_EQ(std::string(e.what()), "too large at ***");
+    EXPECT_EQ(e.limit(), 10u);
+  }
+}
+
+TEST_F(ClientTest, ADecodeErrorRedactsTheKeyBeforeClippingTheValue) {
+  const std::string key = "sk-live-7Hq2Lm9Xw3Zp8Rt5Yc1Vb6Nn4Kd0Gf2Js8";
+  // 100 characters, the key from offset 30: a clip at 40 bytes would cut it in two.
+  std::string value = std::string(30, '.') + key;
+  value += std::string(100 - value.size(), '.');
+  for (const std::string& written : {value, std::string(30, '.') + "\\u0073" + key.substr(1) +
+                                                std::string(100 - 30 - key.size(), '.')}) {
+    transport_ = std::make_shared<FakeTransport>();
+    transport_->then_answer(200, R"({"id": "j", "cost": ")" + written + R"("})");
+    ClientOptions o = options();
+    o.api_key = key;
+    try {
+      PixxelClient(o).create_job("wf", "p");
+      FAIL() << "expected a DecodeError";
+    } catch (const DecodeError& e) {
+      EXPECT_EQ(e.path(), "cost");
+      EXPECT_FALSE(holds_piece_of(e.what(), key)) << e.what();
+      EXPECT_FALSE(holds_piece_of(e.reason(), key)) << e.reason();
+      EXPECT_THAT(e.reason(), HasSubstr(std::string(30, '.') + "***"));
+    }
+  }
+}
+
+TEST_F(ClientTest, AParserMessageIsRedactedBeforeItIsClipped) {
+  const std::string key = "sk-live-7Hq2Lm9Xw3Zp8Rt5Yc1Vb6Nn4Kd0Gf2Js8";
+  ClientOptions o = options();
+  o.api_key = key;
+  // nlohmann's message quotes the string read so far; one of these paddings puts the key
+  // across the 300-byte clip of the message.
+  for (std::size_t pad = 0; pad <= 320; pad += 4) {
+    transport_ = std::make_shared<FakeTransport>();
+    transport_->then_answer(200, R"({"id": ")" + std::string(pad, 'p') + key + "\x01\"}");
+    o.transport = transport_;
+    try {
+      PixxelClient(o).create_job("wf", "p");
+      FAIL() << "expected a DecodeError";
+    } catch (const DecodeError& e) {
+      EXPECT_EQ(e.path(), "");
+      EXPECT_FALSE(holds_piece_of(e.what(), key)) << "pad " << pad << ": " << e.what();
+    }
+  }
+}
+
+struct EscapedKey {
+  std::string key;
+  std::string spelled;  // in a JSON string
+};
+
+TEST_F(ClientTest, ApiErrorBodyHoldsTheKeyInNoJsonSpelling) {
+  const EscapedKey cases[] = {
+      {"sk-live/4f8a2c9e1b7d", R"(sk-live\/4f8a2c9e1b7d)"},
+      {"sk-live-4f8a2c9e1b7d", R"(\u0073k-live-4f8a2c9e1b7d)"},
+      {"sk-live-4f8a2c9e1b7d", R"(\u0073\u006B-live-4f8a2c9e1b7\u0064)"},
+      {"sk-li\"ve\\4f8a2c9e1b7d", R"(sk-li\"ve\\4f8a2c9e1b7d)"},
+      {"sk-lïve-4f8a2c9e1b7d", R"(sk-l\u00efve-4f8a2c9e1b7d)"},
+      {"sk-live-\xF0\x9F\x98\x80-4f8a2c9e", R"(sk-live-\ud83d\ude00-4f8a2c9e)"},
+  };
+  for (const auto& [key, spelled] : cases) {
+    transport_ = std::make_shared<FakeTransport>();
+    transport_->then_answer(400, R"({"error": {"code": "bad_key", "message": "key )" + spelled +
+                                     R"( rejected", "details": {"key": ")" + spelled +
+                                     R"("}}, "other": "kept"})");
+    ClientOptions o = options();
+    o.api_key = key;
+    auto e = catch_error<BadRequestError>(PixxelClient(o));
+    EXPECT_THAT(e.body(), Not(HasSubstr(key))) << spelled;
+    const auto body = nlohmann::json::parse(e.body(), nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(body.is_object()) << e.body();
+    EXPECT_THAT(body.dump(-1, ' ', /*ensure_ascii=*/false), Not(HasSubstr(key))) << e.body();
+    EXPECT_EQ(body["other"], "kept");
+    EXPECT_EQ(e.code(), "bad_key");
+    EXPECT_EQ(e.message(), "key *** rejected") << spelled;
+    EXPECT_THAT(e.details().dump(-1, ' ', false), Not(HasSubstr(key)));
+    EXPECT_THAT(e.what(), Not(HasSubstr(key)));
+  }
+}
+
+TEST_F(ClientTest, RedirectToPlainHttpOnAnotherHostIsRefusedAndNotRetried) {
+  for (const char* target :
+       {"http://nonloopback.invalid/v0/x", "http://api.example.test/v0/x", "//x.invalid:80/"}) {
+    for (bool get : {false, true}) {
+      transport_ = std::make_shared<FakeTransport>();
+      transport_->then_answer(307, "", {{"Location", target}});
+      ClientOptions o =
+          options(target[0] == '/' ? "http://127.0.0.1:8080" : "https://api.example.test");
+      o.retry.max_retries = 2;
+      o.retry.initial_backoff = std::chrono::milliseconds(1);
+      try {
+        PixxelClient client(o);
+        if (get) {
+          client.get_job("wf", "j");
+        } else {
+          client.create_job("wf", "p");
+        }
+        ADD_FAILURE() << target << ": expected a TransportError";
+      } catch (const TransportError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("refused to follow a redirect to plain http")) << target;
+        EXPECT_THAT(e.what(), HasSubstr("allow_insecure_http"));
+        EXPECT_TRUE(e.request_sent());
+      }
+      // One request: the hop was never sent, and the same redirect is not asked for again.
+      EXPECT_EQ(transport_->count(), 1u) << target;
+    }
+  }
+}
+
+TEST_F(ClientTest, RedirectToPlainHttpIsFollowedOnLoopbackOrWhenAllowed) {
+  transport_->then_answer(307, "", {{"Location", "http://127.0.0.1:9/x"}});
+  transport_->then_answer(200, kJobBody);
+  PixxelClient(options()).create_job("wf", "p");
+  EXPECT_EQ(transport_->last().url, "http://127.0.0.1:9/x");
+
+  transport_ = std::make_shared<FakeTransport>();
+  transport_->then_answer(307, "", {{"Location", "http://nonloopback.invalid/x"}});
+  transport_->then_answer(200, kJobBody);
+  ClientOptions o = options();
+  o.allow_insecure_http = true;
+  PixxelClient(o).create_job("wf", "p");
+  EXPECT_EQ(transport_->last().url, "http://nonloopback.invalid/x");
+  EXPECT_FALSE(find_header(transport_->last().headers, "Authorization").has_value());
 }
 
 }  // namespace

@@ -1,10 +1,14 @@
 // The API key is a credential: it never appears in an error, an event or a log line, never
 // reaches another origin, and neither it nor any argument can inject a header.
 
+#include <unistd.h>
+
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -12,6 +16,7 @@
 
 #include "mock_server.hpp"
 #include "pixxel/pixxel.hpp"
+#include "support/fake_transport.hpp"
 #include "support/test_server.hpp"
 
 namespace pixxel {
@@ -43,19 +48,22 @@ class KeyLeakTest : public ::testing::Test {
     return o;
   }
 
-  // Runs `call`, which must throw a pixxel::Error, and checks that neither the error nor
-  // any event carries the key.
-  void expect_no_leak(const std::string& what, const std::function<void()>& call) {
+  // Runs `call`, which must throw a pixxel::Error (whose what() holds `expected`), and
+  // checks that neither the error nor any event carries the key.
+  void expect_no_leak(const std::string& what, const std::function<void()>& call,
+                      const std::string& expected = {}) {
     events_.clear();
     try {
       call();
       ADD_FAILURE() << what << ": expected an error";
     } catch (const ApiError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(expected)) << what;
       EXPECT_THAT(e.what(), Not(HasSubstr(kKey))) << what;
       EXPECT_THAT(e.body(), Not(HasSubstr(kKey))) << what;
       EXPECT_THAT(e.message(), Not(HasSubstr(kKey))) << what;
       EXPECT_THAT(e.details().dump(), Not(HasSubstr(kKey))) << what;
     } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr(expected)) << what;
       EXPECT_THAT(e.what(), Not(HasSubstr(kKey))) << what;
     }
     std::lock_guard<std::mutex> lock(mutex_);
@@ -67,6 +75,21 @@ class KeyLeakTest : public ::testing::Test {
         EXPECT_THAT(value, Not(HasSubstr(kKey))) << what << " header " << name;
       }
     }
+  }
+
+  // Each of the four calls that talk to the API, blocking and asynchronous, against `url`.
+  void expect_no_leak_from_every_call(const std::string& what, const std::string& url,
+                                      const std::string& expected) {
+    expect_no_leak(
+        what + ", create_job", [&] { PixxelClient(options(url)).create_job("wf", "p"); }, expected);
+    expect_no_leak(
+        what + ", get_job", [&] { PixxelClient(options(url)).get_job("wf", "job"); }, expected);
+    expect_no_leak(
+        what + ", create_job_async",
+        [&] { PixxelClient(options(url)).create_job_async("wf", "p").get(); }, expected);
+    expect_no_leak(
+        what + ", get_job_async",
+        [&] { PixxelClient(options(url)).get_job_async("wf", "job").get(); }, expected);
   }
 
   std::mutex mutex_;
@@ -136,6 +159,30 @@ TEST_F(KeyLeakTest, NoErrorOrEventCarriesTheKey) {
                  [&] { PixxelClient(options(server.url())).create_job_async("404", "p").get(); });
 }
 
+// A same-origin redirect may put the key into the URL; the URL then shows up in the error of
+// the hop (too many redirects, or no answer), which must not show the key.
+TEST_F(KeyLeakTest, ARedirectThatPutsTheKeyInTheUrlLeaksItNowhere) {
+  TestServer loop;
+  const auto redirect = [](const httplib::Request&, httplib::Response& res) {
+    res.status = 307;
+    res.set_header("Location", "/next?token=" + kKey);
+  };
+  for (const char* path : {R"(/v0/workflows/wf/jobs.*)", "/next"}) {
+    loop.http().Get(path, redirect);
+    loop.http().Post(path, redirect);
+  }
+  loop.start();
+  expect_no_leak_from_every_call("redirect loop", loop.url(), "more than 5 redirects");
+
+  // The redirect's target closes the connection without a word.
+  ScriptedServer silent([](const std::string& request) -> std::string {
+    if (request.find(" /next?") != std::string::npos) return "";
+    return "HTTP/1.1 307 Temporary Redirect\r\nLocation: /next?token=" + kKey +
+           "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  });
+  expect_no_leak_from_every_call("silent target", silent.url(), "returned nothing");
+}
+
 TEST(HeaderInjectionTest, NoKeyOrArgumentCanAddAHeader) {
   TestServer server;
   server.http().Post(R"(/v0/workflows/([^/]+)/jobs)",
@@ -202,6 +249,83 @@ TEST(SignedUrlTest, TheKeyNeverReachesTheDownloadHost) {
   EXPECT_FALSE(mock.last_download_authorization().has_value());
   std::remove(path.c_str());
   ::rmdir(dir);
+}
+
+// The plain-http rule holds for every hop, not only the URL a call starts from.
+TEST(DowngradeTest, ASignedUrlRedirectingToPlainHttpElsewhereIsRefusedBeforeAnyConnect) {
+  TestServer storage;
+  storage.http().Get("/archive.zip", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 302;
+    res.set_header("Location", "http://nonloopback.invalid/archive.zip?sig=abc");
+  });
+  storage.start();
+  // Records every request the client hands to libcurl: none may be for the other host.
+  auto recording = std::make_shared<testing::RecordingTransport>(make_curl_transport());
+  ClientOptions o;
+  o.api_key = kKey;
+  o.base_url = storage.url();
+  o.retry.max_retries = 2;
+  o.retry.initial_backoff = 1ms;
+  o.transport = recording;
+  PixxelClient client(o);
+  DownloadLink link;
+  link.status = "ready";
+  link.signed_url = storage.url() + "/archive.zip?sig=xyz";
+  char dir[] = "/tmp/pixxel-sec-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/job.zip";
+  try {
+    client.save_download(link, path);
+    ADD_FAILURE() << "expected a TransportError";
+  } catch (const TransportError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("refused to follow a redirect to plain http on "
+                                    "nonloopback.invalid"));
+    EXPECT_THAT(e.what(), HasSubstr("allow_insecure_http"));
+    EXPECT_THAT(e.what(), Not(HasSubstr("sig=")));
+  }
+  const auto requests = recording->requests();
+  ASSERT_EQ(requests.size(), 1u);  // not retried: the answer would be the same
+  EXPECT_EQ(requests[0].url, link.signed_url);
+  EXPECT_EQ(storage.request_count(), 1u);
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+  EXPECT_NE(::access((path + ".part").c_str(), F_OK), 0);
+  ::rmdir(dir);
+}
+
+TEST(DowngradeTest, AnApiRedirectToPlainHttpElsewhereIsRefused) {
+  TestServer api;
+  const auto redirect = [](const httplib::Request& req, httplib::Response& res) {
+    res.status = 307;
+    res.set_header("Location", "http://nonloopback.invalid" + req.path);
+  };
+  api.http().Get(R"(/v0/.*)", redirect);
+  api.http().Post(R"(/v0/.*)", redirect);
+  api.start();
+  ClientOptions o;
+  o.api_key = kKey;
+  o.base_url = api.url();
+  o.retry.max_retries = 2;
+  o.retry.initial_backoff = 1ms;
+  PixxelClient client(o);
+  const std::vector<std::pair<std::string, std::function<void()>>> calls = {
+      {"create_job", [&] { client.create_job("wf", "p"); }},
+      {"get_job", [&] { client.get_job("wf", "job"); }},
+      {"create_job_async", [&] { client.create_job_async("wf", "p").get(); }},
+      {"get_job_async", [&] { client.get_job_async("wf", "job").get(); }}};
+  std::size_t sent = 0;
+  for (const auto& [name, call] : calls) {
+    try {
+      call();
+      ADD_FAILURE() << name << ": expected a TransportError";
+    } catch (const TransportError& e) {
+      // Not libcurl's "Could not resolve host": the hop was never handed to it.
+      EXPECT_THAT(e.what(), HasSubstr("refused to follow a redirect to plain http on "
+                                      "nonloopback.invalid"))
+          << name;
+      EXPECT_TRUE(e.request_sent()) << name;
+    }
+    EXPECT_EQ(api.request_count(), ++sent) << name << ": one attempt, no retry";
+  }
 }
 
 }  // namespace

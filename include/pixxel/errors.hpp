@@ -49,7 +49,8 @@ class PIXXEL_EXPORT InvalidArgumentError : public Error {
   using Error::Error;
 };
 
-/// No HTTP answer: DNS failure, refused connection, TLS failure, reset, truncated body.
+/// No HTTP answer: DNS failure, refused connection, TLS failure, reset, truncated body; also a
+/// redirect that is not followed (too many, or to plain http without `allow_insecure_http`).
 class PIXXEL_EXPORT TransportError : public Error {
  public:
   /// @param what the message, naming the method and URL (never the key).
@@ -128,7 +129,8 @@ class PIXXEL_EXPORT ApiError : public Error {
   const std::string& message() const noexcept { return message_; }
   /// `error.details` from the body (any JSON), or `null`.
   const nlohmann::json& details() const noexcept { return details_; }
-  /// The raw body, as received.
+  /// The body as received, except that the API key is replaced by `***` wherever the body
+  /// spells it, with JSON escapes or percent-encoding too.
   const std::string& body() const noexcept { return body_; }
   /// The answer's `X-Request-Id` header, or empty; quote it when reporting a problem.
   const std::string& request_id() const noexcept { return request_id_; }

@@ -49,7 +49,10 @@ struct ClientOptions {
   std::size_t max_concurrent_requests = 64;
   bool verify_tls = true;            ///< Verify certificates (libcurl transport).
   std::string ca_bundle;             ///< PEM file of trusted CAs; empty: the system store.
-  bool allow_insecure_http = false;  ///< Permit http:// to a host that is not loopback.
+  /// Permit http:// to a host that is not loopback: for the base URL, a signed URL, and every
+  /// redirect (without it, a redirect to such a URL is a TransportError, even one from https
+  /// on the same host).
+  bool allow_insecure_http = false;
   std::string user_agent;            ///< Appended to `pixxel-cpp/<version>` in `User-Agent`.
   /// Called once per attempt, after it ends, with the key redacted: on the thread that made
   /// the call, or for asynchronous calls on the client's loop thread (so it must be

@@ -16,14 +16,16 @@ namespace pixxel::internal {
 // reads the bytes straight into the models (decode_sax.cpp): only the raw members get a DOM,
 // of their own subtree, so memory stays near the size of the result. Each throws
 // pixxel::DecodeError with an empty path when the body is not JSON or not an object, and with
-// the JSON path of the offending value otherwise.
+// the JSON path of the offending value otherwise. Every spelling of `secret` (the API key,
+// which an answer may echo) is redacted from an error's text before the text is clipped.
 //
 // Exported (though internal) so that the tests can call them against a shared library.
-PIXXEL_EXPORT Job decode_job(std::string_view body);
-PIXXEL_EXPORT DownloadLink decode_download_link(std::string_view body);
+PIXXEL_EXPORT Job decode_job(std::string_view body, std::string_view secret = {});
+PIXXEL_EXPORT DownloadLink decode_download_link(std::string_view body,
+                                                std::string_view secret = {});
 // The body is {"jobs": [...]}; a missing or null "jobs" gives an empty list. Paths look like
 // "jobs[2].tasks[0].progress".
-PIXXEL_EXPORT std::vector<Job> decode_job_list(std::string_view body);
+PIXXEL_EXPORT std::vector<Job> decode_job_list(std::string_view body, std::string_view secret = {});
 
 }  // namespace pixxel::internal
 

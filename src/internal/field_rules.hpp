@@ -71,13 +71,16 @@ const char* read_int(const ValueView& v, std::int64_t& out);
 // Task::progress takes a number, or a string holding one with an optional '%'.
 const char* read_progress(const ValueView& v, double& out);
 
-// "expected <expected>, got <a short description of got>".
-std::string expected_reason(const char* expected, const ValueView& got);
+// "expected <expected>, got <a short description of got>". Each reason is clipped to a
+// short length after every spelling of `secret` (the API key, when decoding an answer) is
+// redacted from it.
+std::string expected_reason(const char* expected, const ValueView& got,
+                            std::string_view secret = {});
 
 // The reason of a DecodeError for a body the JSON parser rejected, from the parser's message.
-std::string not_json_reason(std::string_view parser_message);
+std::string not_json_reason(std::string_view parser_message, std::string_view secret = {});
 // The reason of a DecodeError for an nlohmann exception thrown while decoding.
-std::string library_error_reason(std::string_view message);
+std::string library_error_reason(std::string_view message, std::string_view secret = {});
 
 // Path text: "tasks[3].progress".
 void append_key(std::string& path, std::string_view key);

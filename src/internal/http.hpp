@@ -58,7 +58,8 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
 std::string reason_phrase(int status_code);
 
 // The URL as errors and events may show it: a request without the key (a signed download
-// URL) carries its credential in the query, so that is cut off.
+// URL) carries its credential in the query, so that is cut off; in a request with the key
+// (its Authorization value), the key is redacted and a query value holding it is hidden.
 std::string loggable_url(const HttpRequest& request);
 
 // The deepest nesting of arrays and objects in a JSON text (strings skipped), counted without
@@ -66,7 +67,10 @@ std::string loggable_url(const HttpRequest& request);
 // nlohmann copies them, so bodies are checked before they are kept.
 std::size_t json_depth(std::string_view text, std::size_t limit);
 
-// Replaces every occurrence of `secret` in `text` with "***".
+// Replaces every spelling of `secret` in `text` with "***": as itself, and with any of its
+// bytes JSON-escaped (\/, \", \u0073, a surrogate pair for a character outside the BMP) or
+// percent-encoded (%2F, '+' for a space), as an answer or a URL may spell it. When `secret`
+// is an Authorization value with a scheme ("Bearer <token>"), the token alone is redacted too.
 std::string redact(std::string text, std::string_view secret);
 
 }  // namespace pixxel::internal

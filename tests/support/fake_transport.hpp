@@ -7,6 +7,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -83,6 +84,37 @@ class FakeTransport : public Transport {
 
   mutable std::mutex mutex_;
   std::deque<Step> steps_;
+  std::vector<HttpRequest> requests_;
+};
+
+// Passes every request on to `inner` (a real transport, say) and records it first, so that
+// a test sees every hop the client asked for, including those that never got an answer.
+class RecordingTransport : public Transport {
+ public:
+  explicit RecordingTransport(std::shared_ptr<Transport> inner) : inner_(std::move(inner)) {}
+
+  HttpResponse send(const HttpRequest& request) override {
+    record(request);
+    return inner_->send(request);
+  }
+  HttpResponse send_streaming(const HttpRequest& request, const StreamSink& sink) override {
+    record(request);
+    return inner_->send_streaming(request, sink);
+  }
+
+  std::vector<HttpRequest> requests() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  void record(const HttpRequest& request) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    requests_.push_back(request);
+  }
+
+  std::shared_ptr<Transport> inner_;
+  mutable std::mutex mutex_;
   std::vector<HttpRequest> requests_;
 };
 
