@@ -47,8 +47,12 @@ struct ClientOptions {
   std::size_t max_response_bytes = 64u << 20;  ///< Larger answers throw ResponseTooLargeError.
   /// Asynchronous calls in flight at once (one connection each); more wait their turn.
   std::size_t max_concurrent_requests = 64;
-  bool verify_tls = true;            ///< Verify certificates (libcurl transport).
-  std::string ca_bundle;             ///< PEM file of trusted CAs; empty: the system store.
+  /// Verify certificates and host names. Configures the built-in transport: with a custom
+  /// `transport`, false is a ConfigurationError (configure TLS in that transport).
+  bool verify_tls = true;
+  /// PEM file of trusted CAs; empty: the system store. Like `verify_tls`, for the built-in
+  /// transport only.
+  std::string ca_bundle;
   /// Permit http:// to a host that is not loopback: for the base URL, a signed URL, and every
   /// redirect (without it, a redirect to such a URL is a TransportError, even one from https
   /// on the same host).
@@ -58,7 +62,8 @@ struct ClientOptions {
   /// the call, or for asynchronous calls on the client's loop thread (so it must be
   /// thread-safe if both are used). Exceptions it throws are ignored.
   std::function<void(const RequestEvent&)> on_request;
-  /// Empty: the libcurl transport, built from `verify_tls` and `ca_bundle`.
+  /// Empty: the libcurl transport (`make_curl_transport`), built from `verify_tls`, `ca_bundle`
+  /// and `max_concurrent_requests`.
   std::shared_ptr<Transport> transport;
 };
 
