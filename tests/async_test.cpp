@@ -4,6 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "pixxel/pixxel.hpp"
+#include "support/concurrency.hpp"
 #include "support/fake_transport.hpp"
 #include "support/test_server.hpp"
 
@@ -19,6 +22,7 @@ namespace pixxel {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 using testing::TestServer;
 
 constexpr char kKey[] = "async-key";
@@ -45,17 +49,6 @@ void serve_echo(TestServer& server) {
   });
 }
 
-// Waits (bounded) until `condition` holds; true if it did.
-template <typename F>
-bool eventually(F condition, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
 TEST(AsyncTest, ManyConcurrentCallsAllAnswered) {
   TestServer server;
   serve_echo(server);
@@ -72,6 +65,37 @@ TEST(AsyncTest, ManyConcurrentCallsAllAnswered) {
   }
   EXPECT_EQ(server.request_count(), 200u);
   EXPECT_LE(server.connection_count(), 16u);
+}
+
+TEST(AsyncTest, CallsInFlightRunSideBySide) {
+  // No answer leaves the server until all eight calls are inside it at once: only calls that
+  // overlap can complete (a loop running them one at a time would stall the first).
+  constexpr std::size_t kCalls = 8;
+  testing::Rendezvous all_in(kCalls);
+  TestServer server;
+  server.http().Post(
+      R"(/v0/workflows/([^/]+)/jobs)", [&](const httplib::Request& req, httplib::Response& res) {
+        all_in.arrive();
+        res.set_content(R"({"id": ")" + req.matches[1].str() + R"("})", "application/json");
+      });
+  server.http().Get(R"(/v0/workflows/([^/]+)/jobs/([^/]+))", [&](const httplib::Request& req,
+                                                                 httplib::Response& res) {
+    all_in.arrive();
+    res.set_content(R"({"id": ")" + req.matches[2].str() + R"("})", "application/json");
+  });
+  server.start();
+  PixxelClient client(options_for(server.url()));
+  std::vector<std::future<Job>> futures;
+  for (std::size_t i = 0; i < kCalls / 2; ++i) {
+    futures.push_back(client.create_job_async("wf-" + std::to_string(i), "p"));
+    futures.push_back(client.get_job_async("wf", "job-" + std::to_string(i)));
+  }
+  for (std::size_t i = 0; i < kCalls / 2; ++i) {
+    EXPECT_EQ(futures[2 * i].get().id, "wf-" + std::to_string(i));
+    EXPECT_EQ(futures[2 * i + 1].get().id, "job-" + std::to_string(i));
+  }
+  EXPECT_FALSE(all_in.failed()) << "the calls did not overlap";
+  EXPECT_EQ(server.connection_count(), kCalls);  // one connection per call in flight
 }
 
 TEST(AsyncTest, GetJobAsyncReadsTheJob) {
@@ -181,29 +205,35 @@ TEST(AsyncTest, PostIsNotRetriedAfterAServerError) {
 }
 
 TEST(AsyncTest, InFlightCallsNeverExceedTheCap) {
-  TestServer server;
+  // Answers leave the server in groups of three held at once: the calls go exactly as far
+  // as the cap and no further.
+  constexpr int kCap = 3;
+  testing::Rendezvous group(kCap);
   std::atomic<int> current{0};
   std::atomic<int> peak{0};
-  server.http().Post(R"(/v0/workflows/([^/]+)/jobs)",
-                     [&](const httplib::Request&, httplib::Response& res) {
-                       const int now = ++current;
-                       int seen = peak.load();
-                       while (now > seen && !peak.compare_exchange_weak(seen, now)) {
-                       }
-                       // Simulated server latency, so that calls overlap.
-                       std::this_thread::sleep_for(20ms);
-                       --current;
-                       res.set_content(R"({"id": "j"})", "application/json");
-                     });
+  TestServer server;
+  server.http().Get(R"(/v0/workflows/([^/]+)/jobs/([^/]+))",
+                    [&](const httplib::Request&, httplib::Response& res) {
+                      const int now = ++current;
+                      int seen = peak.load();
+                      while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+                      }
+                      group.arrive();
+                      --current;
+                      res.set_content(R"({"id": "j"})", "application/json");
+                    });
   server.start();
   ClientOptions o = options_for(server.url());
-  o.max_concurrent_requests = 3;
+  o.max_concurrent_requests = kCap;
   PixxelClient client(o);
   std::vector<std::future<Job>> futures;
-  for (int i = 0; i < 12; ++i) futures.push_back(client.create_job_async("wf", "p"));
+  for (int i = 0; i < 4 * kCap; ++i) futures.push_back(client.get_job_async("wf", "j"));
   for (auto& f : futures) EXPECT_EQ(f.get().id, "j");
-  EXPECT_LE(peak.load(), 3);
-  EXPECT_GE(peak.load(), 1);
+  EXPECT_FALSE(group.failed()) << "fewer than " << kCap << " calls were ever in flight at once";
+  EXPECT_EQ(peak.load(), kCap);
+  // Calls in flight at once each need a connection of their own, and the cap's connections
+  // are reused: a fourth call in flight would have opened a fourth.
+  EXPECT_EQ(server.connection_count(), static_cast<std::size_t>(kCap));
 }
 
 TEST(AsyncTest, DestroyingTheClientFailsCallsInFlight) {
@@ -254,15 +284,33 @@ TEST(AsyncTest, DestroyingTheClientFailsCallsWaitingToRetry) {
 }
 
 TEST(AsyncTest, CopiesShareOneLoop) {
+  // Asynchronous calls report on their client's loop thread, and reuse the connections of
+  // its multi handle: a copy shares both, a client made from equal options has its own.
   TestServer server;
   serve_echo(server);
   server.start();
-  PixxelClient a(options_for(server.url()));
-  PixxelClient b = a;
-  auto fa = a.create_job_async("wf-a", "p");
-  auto fb = b.create_job_async("wf-b", "p");
-  EXPECT_EQ(fa.get().id, "wf-a");
-  EXPECT_EQ(fb.get().id, "wf-b");
+  std::mutex mutex;
+  std::map<std::string, std::thread::id> loop_of;  // URL -> the thread that reported it
+  ClientOptions o = options_for(server.url());
+  o.on_request = [&](const RequestEvent& e) {
+    std::lock_guard<std::mutex> lock(mutex);
+    loop_of[e.url] = std::this_thread::get_id();
+  };
+  PixxelClient a(o);
+  PixxelClient copy = a;
+  PixxelClient other(o);
+  EXPECT_EQ(a.get_job_async("wf", "by-a").get().id, "by-a");
+  EXPECT_EQ(copy.get_job_async("wf", "by-copy").get().id, "by-copy");
+  EXPECT_EQ(server.connection_count(), 1u);
+  EXPECT_EQ(other.get_job_async("wf", "by-other").get().id, "by-other");
+  EXPECT_EQ(server.connection_count(), 2u);
+
+  std::lock_guard<std::mutex> lock(mutex);
+  const std::string jobs = server.url() + "/v0/workflows/wf/jobs/";
+  ASSERT_EQ(loop_of.size(), 3u);
+  EXPECT_EQ(loop_of[jobs + "by-copy"], loop_of[jobs + "by-a"]);
+  EXPECT_NE(loop_of[jobs + "by-other"], loop_of[jobs + "by-a"]);
+  EXPECT_NE(loop_of[jobs + "by-a"], std::this_thread::get_id());
 }
 
 TEST(AsyncTest, CustomTransportRunsTheBlockingPath) {
@@ -276,13 +324,47 @@ TEST(AsyncTest, CustomTransportRunsTheBlockingPath) {
   EXPECT_EQ(transport->count(), 2u);
 }
 
+// The answers are held until the futures are gone, so a future whose destructor waited for
+// its call (as std::async's does) would stall the loop below; the watchdog then lets the
+// answers go, and the test fails instead of hanging.
 TEST(AsyncTest, DiscardedFuturesDoNotBlock) {
+  testing::Gate answers;
   TestServer server;
-  serve_echo(server);
+  server.http().Post(R"(/v0/workflows/([^/]+)/jobs)",
+                     [&](const httplib::Request&, httplib::Response& res) {
+                       answers.wait();
+                       res.set_content(R"({"id": "j"})", "application/json");
+                     });
   server.start();
   PixxelClient client(options_for(server.url()));
+  testing::Watchdog watchdog(testing::kGenerousWait, [&] { answers.open(); });
   for (int i = 0; i < 10; ++i) client.create_job_async("wf", "p");
+  EXPECT_TRUE(watchdog.disarm()) << "discarding a future waited for its answer";
+  // Every call is still under way, held by the server.
   EXPECT_TRUE(eventually([&] { return server.request_count() == 10; }));
+  answers.open();
+}
+
+TEST(AsyncTest, DiscardedFuturesDoNotBlockWithACustomTransport) {
+  testing::Gate answers;
+  auto transport = std::make_shared<testing::FakeTransport>();
+  transport->then([&](const HttpRequest&) {
+    answers.wait();
+    return HttpResponse{200, {}, R"({"id": "j"})"};
+  });
+  {
+    ClientOptions o = options_for("https://api.example.test");
+    o.transport = transport;
+    PixxelClient client(o);
+    testing::Watchdog watchdog(testing::kGenerousWait, [&] { answers.open(); });
+    for (int i = 0; i < 10; ++i) client.create_job_async("wf", "p");
+    EXPECT_TRUE(watchdog.disarm()) << "discarding a future waited for its answer";
+    EXPECT_TRUE(eventually([&] { return transport->count() == 10; }));
+    answers.open();
+  }
+  // The calls' threads keep the client alive until they end; wait for that, so that none
+  // outlives the test.
+  EXPECT_TRUE(eventually([&] { return transport.use_count() == 1; }));
 }
 
 }  // namespace

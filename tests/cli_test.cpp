@@ -29,6 +29,7 @@
 #include "exit_codes.hpp"
 #include "mock_server.hpp"
 #include "pixxel/version.hpp"
+#include "support/test_server.hpp"
 
 namespace {
 
@@ -37,6 +38,9 @@ using std::chrono::milliseconds;
 
 constexpr const char* kApiKey = "cli-test-key-5f2c";
 constexpr milliseconds kJobDuration{600};
+// The mock's time moves on by this much with every GET it answers, so a job advances with
+// the CLI's polls rather than with the machine's clock: every run sees the same states.
+constexpr milliseconds kStepPerGet{100};
 constexpr auto kWatchdog = std::chrono::seconds(30);
 constexpr const char* kFastPolls = "--poll-interval=0.05";
 
@@ -190,6 +194,10 @@ class CliTest : public ::testing::Test {
     pixxel::mock::MockOptions options;
     options.api_key = kApiKey;
     options.job_duration = kJobDuration;
+    options.clock = [] { return clock_.now(); };
+    options.on_request = [](const pixxel::mock::RequestLog& log) {
+      if (log.method == "GET") clock_.advance(kStepPerGet);
+    };
     server_ = std::make_unique<pixxel::mock::MockServer>(options);
     server_->start();
   }
@@ -231,12 +239,14 @@ class CliTest : public ::testing::Test {
     return temp_dir_;
   }
 
+  static pixxel::mock::ManualClock clock_;
   static std::unique_ptr<pixxel::mock::MockServer> server_;
 
  private:
   std::filesystem::path temp_dir_;
 };
 
+pixxel::mock::ManualClock CliTest::clock_;
 std::unique_ptr<pixxel::mock::MockServer> CliTest::server_;
 
 TEST_F(CliTest, CreatePrintsTheJobAndItsThreeTasks) {
@@ -364,9 +374,15 @@ TEST_F(CliTest, DownloadWritesTheZipWithoutSendingTheKeyToTheSignedUrl) {
 
 TEST_F(CliTest, DownloadOfARunningJobWaitsForItsArchive) {
   const std::string id = create_job("wf-download");
+  // A third of the way: past the queue (60 ms), well before the end (600 ms).
+  clock_.advance(kJobDuration / 3);
   const auto output = temp_dir() / "later.zip";
   const RunResult result = run({"download", "wf-download", id, "-o", output.string(), kFastPolls});
   ASSERT_TRUE(exited_with(result, kOk));
+  EXPECT_NE(result.err.find("job " + id + " has not ended yet (status \"running\"); waiting"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("completed, 100%"), std::string::npos) << result.err;
   EXPECT_EQ(read_file(output).substr(0, 4), std::string("PK\x03\x04", 4));
 }
 
@@ -406,12 +422,34 @@ TEST_F(CliTest, DownloadOfAFailedJobExitsWithJobFailed) {
 }
 
 TEST_F(CliTest, WrongKeyExitsWithAuthenticationAndNeverPrintsIt) {
+  // A server that rejects the key and echoes it back: in the error's code, message and
+  // details, and in the request id and another header.
+  constexpr const char* kWrongKey = "wrong-key-7c1d";
+  pixxel::testing::TestServer echo;
+  echo.http().Get(".*", [](const httplib::Request& req, httplib::Response& res) {
+    const std::string key = req.get_header_value("Authorization");
+    res.status = 401;
+    res.set_header("X-Request-Id", "req-" + key);
+    res.set_header("WWW-Authenticate", "Key realm=\"" + key + "\"");
+    res.set_content(
+        nlohmann::json(
+            {{"error",
+              {{"code", key}, {"message", "invalid key " + key}, {"details", {{"key", key}}}}}})
+            .dump(),
+        "application/json");
+  });
+  echo.start();
   RunOptions options;
-  options.env = environment("wrong-key-7c1d");
-  const RunResult result = run({"list", "wf-1"}, options);
+  options.env = environment(kWrongKey);
+  options.env[0] = "PIXXEL_BASE_URL=" + echo.url();
+  const RunResult result = run({"-v", "list", "wf-1"}, options);
   EXPECT_TRUE(exited_with(result, kAuthentication));
-  EXPECT_EQ(result.err.find("wrong-key-7c1d"), std::string::npos) << result.err;
-  EXPECT_EQ(result.out.find("wrong-key-7c1d"), std::string::npos) << result.out;
+  ASSERT_GE(echo.request_count(), 1u);
+  EXPECT_EQ(echo.last_request().header("Authorization"), kWrongKey);
+  // The echoed text is shown, with the key masked.
+  EXPECT_NE(result.err.find("invalid key ***"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find(kWrongKey), std::string::npos) << result.err;
+  EXPECT_EQ(result.out.find(kWrongKey), std::string::npos) << result.out;
 }
 
 TEST_F(CliTest, KeyAndServerMayComeFromFlags) {

@@ -1,5 +1,6 @@
 // The client's logic through a fake transport: requests it builds, options it checks, errors
-// it maps, redirects and events. No sockets.
+// it maps, redirects and events. No sockets, but for what only the real transport can show:
+// that copies share one client.
 
 #include <chrono>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "pixxel/pixxel.hpp"
 #include "support/fake_transport.hpp"
 #include "support/http_date.hpp"
+#include "support/test_server.hpp"
 
 namespace pixxel {
 namespace {
@@ -241,12 +243,30 @@ TEST_F(ClientTest, ConstructionDoesNoIo) {
 }
 
 TEST_F(ClientTest, CopiesShareOneClient) {
-  transport_->then_answer(200, kJobBody);
-  PixxelClient a(options());
-  PixxelClient b = a;
-  b.create_job("wf", "p");
-  a.create_job("wf", "p");
-  EXPECT_EQ(transport_->count(), 2u);
+  // Each client made from options has its own libcurl transport and so its own connections;
+  // a copy uses the original's. A transport given in the options would be shared by any
+  // two clients, so this uses the default one, against a loopback server.
+  testing::TestServer server;
+  server.http().Get(R"(/v0/workflows/([^/]+)/jobs/([^/]+))",
+                    [](const httplib::Request&, httplib::Response& res) {
+                      res.set_content(kJobBody, "application/json");
+                    });
+  server.start();
+  ClientOptions o;
+  o.api_key = kKey;
+  o.base_url = server.url();
+  PixxelClient a(o);
+  PixxelClient copy = a;
+  PixxelClient assigned(o);
+  assigned = a;
+  PixxelClient other(o);
+  a.get_job("wf", "job-1");
+  copy.get_job("wf", "job-1");
+  assigned.get_job("wf", "job-1");
+  EXPECT_EQ(server.connection_count(), 1u);
+  other.get_job("wf", "job-1");
+  EXPECT_EQ(server.connection_count(), 2u);
+  EXPECT_EQ(server.request_count(), 4u);
 }
 
 // --- error mapping --------------------------------------------------------------------

@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
                  "Fraction of /v0/ requests answered 429")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fail-after-create-rate", options.fail_after_create_rate,
+                 "Fraction of created jobs answered 500 after they were stored")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--retry-after", options.retry_after_seconds,
                  "Retry-After seconds sent with a 429")
       ->capture_default_str()

@@ -507,6 +507,7 @@ class MockServer::Impl {
   explicit Impl(MockOptions options) : options_(std::move(options)) {
     check_rate(options_.fail_rate, "fail_rate");
     check_rate(options_.rate_limit_rate, "rate_limit_rate");
+    check_rate(options_.fail_after_create_rate, "fail_after_create_rate");
     check_not_negative(options_.job_duration, "job_duration");
     check_not_negative(options_.latency, "latency");
     check_not_negative(options_.signed_url_ttl, "signed_url_ttl");
@@ -527,10 +528,12 @@ class MockServer::Impl {
     }
     fault_rng_.seed(seed);
     id_rng_.seed(splitmix64(seed));
+    create_fault_rng_.seed(splitmix64(splitmix64(seed)));
     id_salt_ = id_rng_();
     for (std::size_t i = 0; i < kTaskCount; ++i) block_ids_[i] = make_id_locked();
     fail_rate_ = options_.fail_rate;
     rate_limit_rate_ = options_.rate_limit_rate;
+    fail_after_create_rate_ = options_.fail_after_create_rate;
     latency_ = options_.latency;
     job_duration_ = options_.job_duration;
 
@@ -615,6 +618,12 @@ class MockServer::Impl {
     check_rate(rate, "rate_limit_rate");
     std::lock_guard<std::mutex> lock(mutex_);
     rate_limit_rate_ = rate;
+  }
+
+  void set_fail_after_create_rate(double rate) {
+    check_rate(rate, "fail_after_create_rate");
+    std::lock_guard<std::mutex> lock(mutex_);
+    fail_after_create_rate_ = rate;
   }
 
   void set_latency(std::chrono::milliseconds latency) {
@@ -729,6 +738,10 @@ class MockServer::Impl {
     });
   }
 
+  SteadyClock::time_point clock_now() const {
+    return options_.clock ? options_.clock() : SteadyClock::now();
+  }
+
   std::string make_id_locked() {
     return hex16(splitmix64(id_salt_ + id_counter_++)) + hex16(id_rng_());
   }
@@ -812,8 +825,9 @@ class MockServer::Impl {
     job->workflow_id = ids[0];
     job->project_id = project_id;
     job->fails = ids[0] == kFailingWorkflow;
-    job->created = SteadyClock::now();
+    job->created = clock_now();
     job->created_wall = SystemClock::now();
+    bool fail_after_create = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job->duration = job_duration_;
@@ -823,8 +837,15 @@ class MockServer::Impl {
       }
       job_index_.emplace(job->id, jobs_.size());
       jobs_.push_back(job);
+      // One draw per created job, so a seed fixes which of them fail whatever the timing.
+      fail_after_create = unit_interval(create_fault_rng_) < fail_after_create_rate_;
     }
-    send_json(res, 200, render_job(*job, SteadyClock::now(), false));
+    if (fail_after_create) {
+      send_error(res, 500,
+                 "internal error after the job was created (injected by the mock server)");
+      return;
+    }
+    send_json(res, 200, render_job(*job, clock_now(), false));
   }
 
   void list_jobs(const httplib::Request& req, httplib::Response& res, const Captures& ids) {
@@ -846,7 +867,7 @@ class MockServer::Impl {
       std::lock_guard<std::mutex> lock(mutex_);
       jobs = jobs_;
     }
-    const auto now = SteadyClock::now();
+    const auto now = clock_now();
     json listed = json::array();
     for (const auto& job : jobs) {
       if (job->workflow_id != ids[0] || (!id.empty() && job->id != id)) continue;
@@ -866,14 +887,14 @@ class MockServer::Impl {
   void get_job(const httplib::Request&, httplib::Response& res, const Captures& ids) {
     const auto job = find_job(ids[0], ids[1]);
     if (!job) return send_job_not_found(res, ids[0], ids[1]);
-    send_json(res, 200, render_job(*job, SteadyClock::now(), false));
+    send_json(res, 200, render_job(*job, clock_now(), false));
   }
 
   std::string signed_url(const httplib::Request& req, std::shared_ptr<const JobRecord> job,
                          std::optional<std::size_t> task) {
     const auto ttl = std::chrono::duration_cast<microseconds>(options_.signed_url_ttl);
     const auto expires_wall = SystemClock::now() + ttl;
-    const auto now = SteadyClock::now();
+    const auto now = clock_now();
     std::string token;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -895,7 +916,7 @@ class MockServer::Impl {
   void download_job(const httplib::Request& req, httplib::Response& res, const Captures& ids) {
     const auto job = find_job(ids[0], ids[1]);
     if (!job) return send_job_not_found(res, ids[0], ids[1]);
-    const bool ready = job->status(job->age(SteadyClock::now())) == "completed";
+    const bool ready = job->status(job->age(clock_now())) == "completed";
     send_json(res, 200,
               {{"id", job->id},
                {"status", ready ? "ready" : "pending"},
@@ -913,7 +934,7 @@ class MockServer::Impl {
       return;
     }
     const auto index = static_cast<std::size_t>(task - job->tasks.begin());
-    const bool ready = job->task_status(index, job->age(SteadyClock::now())) == "completed";
+    const bool ready = job->task_status(index, job->age(clock_now())) == "completed";
     send_json(res, 200,
               {{"id", task->id},
                {"job_id", job->id},
@@ -934,7 +955,7 @@ class MockServer::Impl {
       const auto found = links_.find(req.matches[1].str());
       if (found != links_.end()) link = found->second;
     }
-    const auto now = SteadyClock::now();
+    const auto now = clock_now();
     if (!link || now >= link->expires) {
       send_error(res, 404, "unknown or expired download link");
       return;
@@ -978,10 +999,12 @@ class MockServer::Impl {
   bool stopping_ = false;
   double fail_rate_ = 0;
   double rate_limit_rate_ = 0;
+  double fail_after_create_rate_ = 0;
   std::chrono::milliseconds latency_{0};
   std::chrono::milliseconds job_duration_{0};
   std::mt19937_64 fault_rng_;
   std::mt19937_64 id_rng_;
+  std::mt19937_64 create_fault_rng_;
   std::uint64_t id_salt_ = 0;
   std::uint64_t id_counter_ = 0;
   std::array<std::string, kTaskCount> block_ids_;
@@ -1005,6 +1028,9 @@ std::optional<std::string> MockServer::last_download_authorization() const {
   return impl_->last_download_authorization();
 }
 void MockServer::set_fail_rate(double rate) { impl_->set_fail_rate(rate); }
+void MockServer::set_fail_after_create_rate(double rate) {
+  impl_->set_fail_after_create_rate(rate);
+}
 void MockServer::set_rate_limit_rate(double rate) { impl_->set_rate_limit_rate(rate); }
 void MockServer::set_latency(std::chrono::milliseconds latency) { impl_->set_latency(latency); }
 void MockServer::set_job_duration(std::chrono::milliseconds duration) {
