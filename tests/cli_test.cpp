@@ -1,4 +1,4 @@
-// The pixxel-jobs command-line tool, run as a child process against the in-process mock
+// The pixxel command-line tool, run as a child process against the in-process mock
 // server: its output and, above all, its exit codes.
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -69,7 +69,7 @@ struct Fd {
   }
 };
 
-// Runs pixxel-jobs with `args`, collecting stdout and stderr until it exits; kills it when it
+// Runs pixxel with `args`, collecting stdout and stderr until it exits; kills it when it
 // runs longer than kWatchdog. Always reaps the child.
 RunResult run_cli(const std::vector<std::string>& args, const RunOptions& options) {
   RunResult result;
@@ -105,7 +105,7 @@ RunResult run_cli(const std::vector<std::string>& args, const RunOptions& option
   posix_spawn_file_actions_adddup2(&actions, err_write.fd, STDERR_FILENO);
   if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
 
-  std::vector<std::string> argv_strings = {PIXXEL_JOBS_EXE};
+  std::vector<std::string> argv_strings = {PIXXEL_EXE};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& arg : argv_strings) argv.push_back(arg.data());
@@ -116,8 +116,7 @@ RunResult run_cli(const std::vector<std::string>& args, const RunOptions& option
   envp.push_back(nullptr);
 
   pid_t pid = -1;
-  const int spawned =
-      posix_spawn(&pid, PIXXEL_JOBS_EXE, &actions, nullptr, argv.data(), envp.data());
+  const int spawned = posix_spawn(&pid, PIXXEL_EXE, &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) throw std::runtime_error("posix_spawn failed: " + std::to_string(spawned));
   out_write.reset();
@@ -225,7 +224,7 @@ class CliTest : public ::testing::Test {
 
   // Creates a job through the CLI and returns its id.
   static std::string create_job(const std::string& workflow) {
-    const RunResult result = run({"--json", "create", workflow, "--project", "proj-cli"});
+    const RunResult result = run({"--json", "jobs", "create", workflow, "--project", "proj-cli"});
     EXPECT_TRUE(exited_with(result, kOk));
     return nlohmann::json::parse(result.out).at("id").get<std::string>();
   }
@@ -251,7 +250,7 @@ std::unique_ptr<pixxel::mock::MockServer> CliTest::server_;
 
 TEST_F(CliTest, CreatePrintsTheJobAndItsThreeTasks) {
   const std::size_t jobs_before = server_->job_count();
-  const RunResult result = run({"create", "wf-create", "--project", "proj-1"});
+  const RunResult result = run({"jobs", "create", "wf-create", "--project", "proj-1"});
   ASSERT_TRUE(exited_with(result, kOk));
   EXPECT_EQ(server_->job_count(), jobs_before + 1);
   const auto lines = lines_of(result.out);
@@ -266,7 +265,8 @@ TEST_F(CliTest, CreatePrintsTheJobAndItsThreeTasks) {
 }
 
 TEST_F(CliTest, CreateWithWaitReachesCompletedWithPlainProgressLinesOnStderr) {
-  const RunResult result = run({"create", "wf-wait", "--project", "proj-1", "--wait", kFastPolls});
+  const RunResult result =
+      run({"jobs", "create", "wf-wait", "--project", "proj-1", "--wait", kFastPolls});
   ASSERT_TRUE(exited_with(result, kOk));
   EXPECT_NE(result.out.find(": completed, 100%"), std::string::npos) << result.out;
   EXPECT_EQ(count_of(result.out, "completed"), 4u) << result.out;  // the job and its tasks
@@ -283,7 +283,7 @@ TEST_F(CliTest, CreateWithWaitReachesCompletedWithPlainProgressLinesOnStderr) {
 }
 
 TEST_F(CliTest, CreateWithJsonPrintsTheJobAsJson) {
-  const RunResult result = run({"create", "wf-json", "--project", "proj-1", "--json"});
+  const RunResult result = run({"jobs", "create", "wf-json", "--project", "proj-1", "--json"});
   ASSERT_TRUE(exited_with(result, kOk));
   const auto job = nlohmann::json::parse(result.out);
   ASSERT_TRUE(job.at("id").is_string());
@@ -291,7 +291,8 @@ TEST_F(CliTest, CreateWithJsonPrintsTheJobAsJson) {
   EXPECT_EQ(job.at("workflow_id"), "wf-json");
   EXPECT_EQ(job.at("tasks").size(), 3u);
 
-  const RunResult listed = run({"--json", "list", "wf-json", "--id", job["id"].get<std::string>()});
+  const RunResult listed =
+      run({"--json", "jobs", "list", "wf-json", "--id", job["id"].get<std::string>()});
   ASSERT_TRUE(exited_with(listed, kOk));
   const auto jobs = nlohmann::json::parse(listed.out);
   ASSERT_EQ(jobs.size(), 1u);
@@ -300,7 +301,7 @@ TEST_F(CliTest, CreateWithJsonPrintsTheJobAsJson) {
 
 TEST_F(CliTest, GetPrintsTheJob) {
   const std::string id = create_job("wf-get");
-  const RunResult result = run({"get", "wf-get", id});
+  const RunResult result = run({"jobs", "get", "wf-get", id});
   ASSERT_TRUE(exited_with(result, kOk));
   EXPECT_EQ(result.out.rfind("job " + id + " (workflow wf-get)", 0), 0u) << result.out;
   for (const char* task : {"ingest", "process", "export"}) {
@@ -310,17 +311,17 @@ TEST_F(CliTest, GetPrintsTheJob) {
 
 TEST_F(CliTest, ListFiltersByStatus) {
   const std::string done = create_job("wf-list");
-  ASSERT_TRUE(exited_with(run({"wait", "wf-list", done, kFastPolls}), kOk));
+  ASSERT_TRUE(exited_with(run({"jobs", "wait", "wf-list", done, kFastPolls}), kOk));
   server_->set_job_duration(std::chrono::minutes(10));
   const std::string running = create_job("wf-list");
 
-  const RunResult completed = run({"list", "wf-list", "--status", "completed"});
+  const RunResult completed = run({"jobs", "list", "wf-list", "--status", "completed"});
   ASSERT_TRUE(exited_with(completed, kOk));
   EXPECT_NE(completed.out.find(done), std::string::npos) << completed.out;
   EXPECT_EQ(completed.out.find(running), std::string::npos) << completed.out;
   EXPECT_EQ(lines_of(completed.out).size(), 2u) << completed.out;  // a header and the job
 
-  const RunResult all = run({"list", "wf-list"});
+  const RunResult all = run({"jobs", "list", "wf-list"});
   ASSERT_TRUE(exited_with(all, kOk));
   EXPECT_NE(all.out.find(done), std::string::npos);
   EXPECT_NE(all.out.find(running), std::string::npos);
@@ -328,7 +329,7 @@ TEST_F(CliTest, ListFiltersByStatus) {
 
 TEST_F(CliTest, WaitOnAFailingJobExitsWithJobFailed) {
   const std::string id = create_job("wf-fail");
-  const RunResult result = run({"wait", "wf-fail", id, kFastPolls});
+  const RunResult result = run({"jobs", "wait", "wf-fail", id, kFastPolls});
   ASSERT_TRUE(exited_with(result, kJobFailed));
   EXPECT_NE(result.out.find("job " + id + " (workflow wf-fail): failed"), std::string::npos)
       << result.out;
@@ -339,7 +340,7 @@ TEST_F(CliTest, WaitOnAFailingJobExitsWithJobFailed) {
 TEST_F(CliTest, WaitGivesUpWithTimeoutAtItsTimeout) {
   server_->set_job_duration(std::chrono::minutes(10));
   const std::string id = create_job("wf-slow");
-  const RunResult result = run({"wait", "wf-slow", id, "--timeout", "0.3", kFastPolls});
+  const RunResult result = run({"jobs", "wait", "wf-slow", id, "--timeout", "0.3", kFastPolls});
   EXPECT_TRUE(exited_with(result, kTimeout));
 }
 
@@ -351,7 +352,7 @@ TEST_F(CliTest, WaitRidesOutAnOutageSayingSoUntilItsTimeout) {
     ~Restore() { server_->set_fail_rate(0); }
   } restore;
   const RunResult result =
-      run({"--retries", "0", "wait", "wf-outage", id, "--timeout", "1", kFastPolls});
+      run({"--retries", "0", "jobs", "wait", "wf-outage", id, "--timeout", "1", kFastPolls});
   // Without riding out the 503s, the first failed poll would end it with kServerError.
   EXPECT_TRUE(exited_with(result, kTimeout));
   EXPECT_GE(count_of(result.err, "still waiting"), 1u) << result.err;
@@ -362,8 +363,8 @@ TEST_F(CliTest, DownloadWritesTheZipWithoutSendingTheKeyToTheSignedUrl) {
   const std::string id = create_job("wf-download");
   const std::size_t downloads_before = server_->download_count();
   const auto output = temp_dir() / "out.zip";
-  const RunResult result =
-      run({"download", "wf-download", id, "--output", output.string(), "--wait", kFastPolls});
+  const RunResult result = run(
+      {"jobs", "download", "wf-download", id, "--output", output.string(), "--wait", kFastPolls});
   ASSERT_TRUE(exited_with(result, kOk));
   EXPECT_EQ(read_file(output).substr(0, 4), std::string("PK\x03\x04", 4));
   EXPECT_EQ(server_->download_count(), downloads_before + 1);
@@ -377,7 +378,8 @@ TEST_F(CliTest, DownloadOfARunningJobWaitsForItsArchive) {
   // A third of the way: past the queue (60 ms), well before the end (600 ms).
   clock_.advance(kJobDuration / 3);
   const auto output = temp_dir() / "later.zip";
-  const RunResult result = run({"download", "wf-download", id, "-o", output.string(), kFastPolls});
+  const RunResult result =
+      run({"jobs", "download", "wf-download", id, "-o", output.string(), kFastPolls});
   ASSERT_TRUE(exited_with(result, kOk));
   EXPECT_NE(result.err.find("job " + id + " has not ended yet (status \"running\"); waiting"),
             std::string::npos)
@@ -390,8 +392,8 @@ TEST_F(CliTest, DownloadOfATaskByNameWritesJobDashTaskZipInTheWorkingDirectory) 
   const std::string id = create_job("wf-download");
   RunOptions options;
   options.cwd = temp_dir().string();
-  const RunResult result =
-      run({"download", "wf-download", id, "--task", "ingest", "--wait", kFastPolls}, options);
+  const RunResult result = run(
+      {"jobs", "download", "wf-download", id, "--task", "ingest", "--wait", kFastPolls}, options);
   ASSERT_TRUE(exited_with(result, kOk));
   const auto file = temp_dir() / (id + "-ingest.zip");
   EXPECT_EQ(read_file(file).substr(0, 4), std::string("PK\x03\x04", 4));
@@ -402,12 +404,12 @@ TEST_F(CliTest, DownloadRefusesToReplaceAFileWithoutForce) {
   const std::string id = create_job("wf-download");
   const auto output = temp_dir() / "exists.zip";
   std::ofstream(output) << "keep me";
-  const RunResult refused = run({"download", "wf-download", id, "-o", output.string()});
+  const RunResult refused = run({"jobs", "download", "wf-download", id, "-o", output.string()});
   EXPECT_TRUE(exited_with(refused, kInvalidArgument));
   EXPECT_EQ(read_file(output), "keep me");
 
-  const RunResult forced =
-      run({"download", "wf-download", id, "-o", output.string(), "--force", "--wait", kFastPolls});
+  const RunResult forced = run({"jobs", "download", "wf-download", id, "-o", output.string(),
+                                "--force", "--wait", kFastPolls});
   ASSERT_TRUE(exited_with(forced, kOk));
   EXPECT_EQ(read_file(output).substr(0, 4), std::string("PK\x03\x04", 4));
 }
@@ -416,7 +418,7 @@ TEST_F(CliTest, DownloadOfAFailedJobExitsWithJobFailed) {
   const std::string id = create_job("wf-fail");
   const auto output = temp_dir() / "never.zip";
   const RunResult result =
-      run({"download", "wf-fail", id, "-o", output.string(), "--wait", kFastPolls});
+      run({"jobs", "download", "wf-fail", id, "-o", output.string(), "--wait", kFastPolls});
   EXPECT_TRUE(exited_with(result, kJobFailed));
   EXPECT_FALSE(std::filesystem::exists(output));
 }
@@ -442,7 +444,7 @@ TEST_F(CliTest, WrongKeyExitsWithAuthenticationAndNeverPrintsIt) {
   RunOptions options;
   options.env = environment(kWrongKey);
   options.env[0] = "PIXXEL_BASE_URL=" + echo.url();
-  const RunResult result = run({"-v", "list", "wf-1"}, options);
+  const RunResult result = run({"-v", "jobs", "list", "wf-1"}, options);
   EXPECT_TRUE(exited_with(result, kAuthentication));
   ASSERT_GE(echo.request_count(), 1u);
   EXPECT_EQ(echo.last_request().header("Authorization"), kWrongKey);
@@ -455,40 +457,45 @@ TEST_F(CliTest, WrongKeyExitsWithAuthenticationAndNeverPrintsIt) {
 TEST_F(CliTest, KeyAndServerMayComeFromFlags) {
   RunOptions options;
   options.env = {"PIXXEL_BASE_URL=http://127.0.0.1:1"};
-  const RunResult result =
-      run({"--api-key", kApiKey, "--base-url", server_->base_url(), "list", "wf-1"}, options);
+  const RunResult result = run(
+      {"--api-key", kApiKey, "--base-url", server_->base_url(), "jobs", "list", "wf-1"}, options);
   EXPECT_TRUE(exited_with(result, kOk));
 }
 
 TEST_F(CliTest, NoKeyExitsWithConfiguration) {
   RunOptions options;
   options.env = environment("");
-  EXPECT_TRUE(exited_with(run({"list", "wf-1"}, options), kConfiguration));
+  EXPECT_TRUE(exited_with(run({"jobs", "list", "wf-1"}, options), kConfiguration));
 }
 
 TEST_F(CliTest, UnknownJobExitsWithNotFound) {
-  const RunResult result = run({"get", "wf-1", "no-such-job"});
+  const RunResult result = run({"jobs", "get", "wf-1", "no-such-job"});
   EXPECT_TRUE(exited_with(result, kNotFound));
   EXPECT_NE(result.err.find("not found"), std::string::npos) << result.err;
 }
 
 TEST_F(CliTest, UsageErrorsExitWithTwo) {
   EXPECT_TRUE(exited_with(run({}), kUsage));
-  EXPECT_TRUE(exited_with(run({"get", "wf-1"}), kUsage));
-  EXPECT_TRUE(exited_with(run({"create", "wf-1"}), kUsage));  // no --project
-  EXPECT_TRUE(exited_with(run({"list", "wf-1", "--no-such-option"}), kUsage));
+  EXPECT_TRUE(exited_with(run({"jobs", "get", "wf-1"}), kUsage));
+  EXPECT_TRUE(exited_with(run({"jobs", "create", "wf-1"}), kUsage));  // no --project
+  EXPECT_TRUE(exited_with(run({"jobs", "list", "wf-1", "--no-such-option"}), kUsage));
   EXPECT_TRUE(exited_with(run({"frobnicate"}), kUsage));
-  EXPECT_TRUE(exited_with(run({"--retries", "-1", "list", "wf-1"}), kUsage));
-  EXPECT_TRUE(exited_with(run({"wait", "wf-1", "job", "--poll-interval", "0"}), kUsage));
+  EXPECT_TRUE(exited_with(run({"jobs"}), kUsage));          // a noun needs its verb
+  EXPECT_TRUE(exited_with(run({"list", "wf-1"}), kUsage));  // the old verb-only form
+  EXPECT_TRUE(exited_with(run({"--retries", "-1", "jobs", "list", "wf-1"}), kUsage));
+  EXPECT_TRUE(exited_with(run({"jobs", "wait", "wf-1", "job", "--poll-interval", "0"}), kUsage));
 }
 
 TEST_F(CliTest, HelpExitsWithZero) {
-  const RunResult result = run({"--help"});
+  const RunResult top = run({"--help"});
+  ASSERT_TRUE(exited_with(top, kOk));
+  EXPECT_NE(top.out.find("jobs"), std::string::npos) << top.out;
+  const RunResult result = run({"jobs", "--help"});
   ASSERT_TRUE(exited_with(result, kOk));
   for (const char* command : {"create", "get", "list", "wait", "download"}) {
     EXPECT_NE(result.out.find(command), std::string::npos) << result.out;
   }
-  EXPECT_TRUE(exited_with(run({"download", "--help"}), kOk));
+  EXPECT_TRUE(exited_with(run({"jobs", "download", "--help"}), kOk));
 }
 
 TEST_F(CliTest, UnreachableServerExitsWithTransport) {
@@ -503,7 +510,8 @@ TEST_F(CliTest, UnreachableServerExitsWithTransport) {
   ASSERT_EQ(getsockname(socket_fd.fd, reinterpret_cast<sockaddr*>(&address), &size), 0);
   const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
 
-  const RunResult result = run({"--retries", "0", "--base-url", url, "get", "wf-1", "job-1"});
+  const RunResult result =
+      run({"--retries", "0", "--base-url", url, "jobs", "get", "wf-1", "job-1"});
   EXPECT_TRUE(exited_with(result, kTransport));
 }
 
@@ -515,7 +523,7 @@ TEST_F(CliTest, VersionPrintsTheSdkVersion) {
 
 TEST_F(CliTest, VerboseLogsEachRequestWithoutTheKey) {
   const std::string id = create_job("wf-verbose");
-  const RunResult result = run({"get", "wf-verbose", id, "-v"});
+  const RunResult result = run({"jobs", "get", "wf-verbose", id, "-v"});
   ASSERT_TRUE(exited_with(result, kOk));
   EXPECT_NE(result.err.find("GET " + server_->base_url() + "/v0/workflows/wf-verbose/jobs/" + id +
                             " -> 200 in "),
@@ -528,7 +536,7 @@ TEST_F(CliTest, WaitDrawsAProgressBarWhenStderrIsATerminal) {
   const std::string id = create_job("wf-terminal");
   RunOptions options;
   options.terminal_stderr = true;
-  const RunResult result = run({"wait", "wf-terminal", id, kFastPolls}, options);
+  const RunResult result = run({"jobs", "wait", "wf-terminal", id, kFastPolls}, options);
   ASSERT_TRUE(exited_with(result, kOk));
   EXPECT_NE(result.err.find("\rcompleted [########################] 100%"), std::string::npos)
       << result.err;

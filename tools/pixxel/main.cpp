@@ -1,10 +1,11 @@
-// pixxel-jobs: create, inspect, wait for and download Pixxel jobs from the command line.
+// pixxel: create, inspect, wait for and download Pixxel jobs from the command line. Commands
+// are noun-verb, as gcloud's and aws's are, so that other resources can join `jobs` later.
 //
-//   pixxel-jobs create WORKFLOW --project P [--wait]
-//   pixxel-jobs get WORKFLOW JOB
-//   pixxel-jobs list WORKFLOW [--status S] [--id I] [--created-by U] [--created-on DATE]
-//   pixxel-jobs wait WORKFLOW JOB [--timeout SECONDS] [--poll-interval SECONDS]
-//   pixxel-jobs download WORKFLOW JOB [--task T] [--output FILE] [--wait]
+//   pixxel jobs create WORKFLOW --project P [--wait]
+//   pixxel jobs get WORKFLOW JOB
+//   pixxel jobs list WORKFLOW [--status S] [--id I] [--created-by U] [--created-on DATE]
+//   pixxel jobs wait WORKFLOW JOB [--timeout SECONDS] [--poll-interval SECONDS]
+//   pixxel jobs download WORKFLOW JOB [--task T] [--output FILE] [--wait]
 //
 // The key comes from --api-key or PIXXEL_API_KEY, the server from --base-url or
 // PIXXEL_BASE_URL. Results go to stdout (--json: as the API's JSON), progress and errors to
@@ -26,8 +27,8 @@
 #include <thread>
 #include <vector>
 
-#include "cli/output.hpp"
 #include "exit_codes.hpp"
+#include "output.hpp"
 #include "pixxel/pixxel.hpp"
 
 namespace {
@@ -35,7 +36,7 @@ namespace {
 using pixxel_jobs::StatusLine;
 using std::chrono::milliseconds;
 
-constexpr const char* kProgram = "pixxel-jobs";
+constexpr const char* kProgram = "pixxel";
 constexpr milliseconds kMaxPollInterval{30000};
 constexpr std::chrono::seconds kDefaultArchiveWait{300};
 
@@ -91,7 +92,7 @@ class Cli {
     options.base_url = args_.base_url;
     if (request_timeout.count() > 0) options.timeout = to_milliseconds(args_.request_timeout);
     if (retries.count() > 0) options.retry.max_retries = args_.retries;
-    options.user_agent = std::string("pixxel-jobs/") + pixxel::version();
+    options.user_agent = std::string("pixxel-cli/") + pixxel::version();
     if (args_.verbose) {
       // The event never holds the key: the SDK redacts Authorization before calling this.
       options.on_request = [this](const pixxel::RequestEvent& event) {
@@ -351,17 +352,21 @@ int main(int argc, char** argv) {
           ->check(CLI::Range(0, 100));
   app.add_flag("-v,--verbose", args.verbose, "Log every request to stderr");
 
-  CLI::App* create = app.add_subcommand("create", "Create a job from a workflow");
+  // Created after fallthrough(), so `jobs` and its commands inherit it.
+  CLI::App* jobs = app.add_subcommand("jobs", "Create, inspect, wait for and download jobs");
+  jobs->require_subcommand(1);
+
+  CLI::App* create = jobs->add_subcommand("create", "Create a job from a workflow");
   create->add_option("workflow", args.workflow, "Workflow id")->required();
   create->add_option("--project", args.project, "Project id")->required();
   create->add_flag("--wait", args.wait, "Wait for the job to end, showing its progress");
   add_wait_options(*create, args, "--wait-timeout", "With --wait, give up after SECONDS");
 
-  CLI::App* get = app.add_subcommand("get", "Show a job and its tasks");
+  CLI::App* get = jobs->add_subcommand("get", "Show a job and its tasks");
   get->add_option("workflow", args.workflow, "Workflow id")->required();
   get->add_option("job", args.job, "Job id")->required();
 
-  CLI::App* list = app.add_subcommand("list", "List a workflow's jobs");
+  CLI::App* list = jobs->add_subcommand("list", "List a workflow's jobs");
   list->add_option("workflow", args.workflow, "Workflow id")->required();
   list->add_option("--status", args.query.status, "Only jobs in this status");
   list->add_option("--id", args.query.id, "Only the job with this id");
@@ -369,13 +374,13 @@ int main(int argc, char** argv) {
   list->add_option("--created-on", args.query.created_on,
                    "Only jobs created on this date (YYYY-MM-DD)");
 
-  CLI::App* wait = app.add_subcommand("wait", "Wait for a job to end, showing its progress");
+  CLI::App* wait = jobs->add_subcommand("wait", "Wait for a job to end, showing its progress");
   wait->add_option("workflow", args.workflow, "Workflow id")->required();
   wait->add_option("job", args.job, "Job id")->required();
   add_wait_options(*wait, args, "--timeout,--wait-timeout",
                    "Give up after SECONDS (default: never)");
 
-  CLI::App* download = app.add_subcommand("download", "Download a job's or a task's files");
+  CLI::App* download = jobs->add_subcommand("download", "Download a job's or a task's files");
   download->add_option("workflow", args.workflow, "Workflow id")->required();
   download->add_option("job", args.job, "Job id")->required();
   download->add_option("--task", args.task, "Only this task's files (its id or name)");

@@ -1,7 +1,7 @@
 #ifndef PIXXEL_EXAMPLES_CLI_OUTPUT_HPP_
 #define PIXXEL_EXAMPLES_CLI_OUTPUT_HPP_
 
-// What pixxel-jobs shows: jobs and tasks as text, and progress on stderr while it waits.
+// What pixxel shows: jobs and tasks as text, and progress on stderr while it waits.
 
 #include <cstddef>
 #include <cstdint>
@@ -31,7 +31,7 @@ void print_job(std::ostream& out, const pixxel::Job& job);
 // One line per job: id, status, progress, created_at.
 void print_job_list(std::ostream& out, const std::vector<pixxel::Job>& jobs);
 
-// stderr, as pixxel-jobs uses it. On a terminal one status line can be shown at the bottom
+// stderr, as pixxel uses it. On a terminal one status line can be shown at the bottom
 // and redrawn in place with '\r'; messages printed meanwhile go above it.
 class StatusLine {
  public:
@@ -55,7 +55,7 @@ class StatusLine {
   std::string shown_;
 };
 
-// Shows a job's progress while pixxel-jobs waits for it: on a terminal a redrawn bar,
+// Shows a job's progress while pixxel waits for it: on a terminal a redrawn bar,
 // otherwise one line per change of status, progress or running task.
 class JobProgress {
  public:

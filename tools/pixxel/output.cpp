@@ -1,4 +1,4 @@
-#include "cli/output.hpp"
+#include "output.hpp"
 
 #include <sys/ioctl.h>
 #include <unistd.h>

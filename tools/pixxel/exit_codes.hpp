@@ -1,8 +1,8 @@
 #ifndef PIXXEL_EXAMPLES_EXIT_CODES_HPP_
 #define PIXXEL_EXAMPLES_EXIT_CODES_HPP_
 
-// One exit code per error class, shared by the example programs and the CLI, so that a
-// script can tell "try again later" from "fix your key" without parsing text.
+// One exit code per error class, the pixxel CLI's contract (tests/cli_test.cpp checks it), so
+// that a script can tell "try again later" from "fix your key" without parsing text.
 
 #include <exception>
 #include <iostream>
