@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench_support.hpp"
-#include "internal/decode.hpp"
+#include "decode/decode.hpp"
 #include "pixxel/pixxel.hpp"
 
 namespace {

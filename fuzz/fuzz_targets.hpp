@@ -25,7 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "internal/decode.hpp"
+#include "decode/decode.hpp"
 #include "internal/http.hpp"
 #include "pixxel/client.hpp"
 #include "pixxel/errors.hpp"
@@ -146,9 +146,8 @@ void check_round_trip(const T& value) {
   }
 }
 
-// The public adapter (from a const json, copying) and the internal decoder (from a parsed
-// document, moving) implement one set of rules: they must agree on the value and on where
-// decoding fails.
+// The public adapter (from_json, walking a parsed document) and decode_* (from the bytes) are
+// one decoder fed two ways: they must agree on the value and on where decoding fails.
 template <class T, class Decode>
 void check_same_as_adapter(std::string_view body, Decode decode) {
   std::optional<T> decoded;

@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "client_impl.hpp"
+#include "decode/decode.hpp"
 #include "endpoints.hpp"
-#include "internal/decode.hpp"
 #include "pixxel/errors.hpp"
 #include "pixxel/parse.hpp"
 #include "retry_rules.hpp"

@@ -1,165 +1,21 @@
 #include "pixxel/models.hpp"
 
-#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <utility>
-#include <variant>
 #include <vector>
 
-#include "internal/field_rules.hpp"
-#include "pixxel/errors.hpp"
+#include "decode/decode.hpp"
 
 namespace pixxel {
 namespace {
 
+// from_json is the decoder of answer bodies (decode/decoder.cpp) fed from a caller's value:
+// the same tables, rules, errors and paths.
+
 using json = nlohmann::json;
-using internal::DownloadLinkDraft;
-using internal::Schema;
-using internal::ValueView;
-
-// The DOM adapters: from_json on a caller's value. Answer bodies are decoded by the SAX
-// decoder (decode_sax.cpp) with the same schema and leaf rules (internal/field_rules.hpp).
-
-// Where a value sits: a chain of stack frames up to the value decoding started from. The
-// text of a path is only built when decoding fails, so success allocates nothing for it.
-struct Path {
-  const Path* parent = nullptr;
-  std::string_view key;   // the member name; empty for an array element and for the root
-  std::size_t index = 0;  // the element's index, when key is empty and parent is set
-
-  Path member(std::string_view name) const { return Path{this, name, 0}; }
-  Path element(std::size_t i) const { return Path{this, {}, i}; }
-};
-
-void append_path(const Path& path, std::string& out) {
-  if (path.parent == nullptr) return;
-  append_path(*path.parent, out);
-  if (path.key.empty()) {
-    internal::append_index(out, path.index);
-  } else {
-    internal::append_key(out, path.key);
-  }
-}
-
-[[noreturn]] void fail_expected(const Path& path, const char* expected, const ValueView& got) {
-  std::string text;
-  append_path(path, text);
-  throw DecodeError(std::move(text), internal::expected_reason(expected, got));
-}
-
-[[noreturn]] void fail_expected(const Path& path, const char* expected, const json& got) {
-  fail_expected(path, expected, internal::view_of(got));
-}
-
-void read_field(const json& v, std::string& out, const Path& path) {
-  ValueView view = internal::view_of(v);
-  if (const char* expected = internal::read_string(view, out)) fail_expected(path, expected, view);
-}
-
-void read_field(const json& v, std::int64_t& out, const Path& path) {
-  const ValueView view = internal::view_of(v);
-  if (const char* expected = internal::read_int(view, out)) fail_expected(path, expected, view);
-}
-
-void read_field(const json& v, double& out, const Path& path) {
-  const ValueView view = internal::view_of(v);
-  if (const char* expected = internal::read_progress(view, out)) {
-    fail_expected(path, expected, view);
-  }
-}
-
-// Whether `v` nests deeper than `limit`, found without recursion (the value itself may be
-// too deep to recurse over).
-bool deeper_than(const json& v, std::size_t limit) {
-  std::vector<std::pair<const json*, std::size_t>> pending{{&v, 1}};
-  while (!pending.empty()) {
-    const auto [value, depth] = pending.back();
-    pending.pop_back();
-    if (!value->is_structured()) continue;
-    if (depth > limit) return true;
-    for (const json& child : *value) pending.emplace_back(&child, depth + 1);
-  }
-  return false;
-}
-
-void read_field(const json& v, json& out, const Path& path) {
-  // Copying (here, and in the caller's code later) recurses once per level.
-  if (deeper_than(v, internal::kMaxRawDepth)) {
-    std::string text;
-    append_path(path, text);
-    throw DecodeError(std::move(text), internal::too_deep_reason());
-  }
-  out = v;
-}
-
-void read_field(const json& v, std::vector<std::string>& out, const Path& path) {
-  if (v.is_null()) return;
-  const auto* array = v.get_ptr<const json::array_t*>();
-  if (array == nullptr) fail_expected(path, internal::kExpectArray, v);
-  out.reserve(array->size());
-  std::size_t i = 0;
-  for (const json& element : *array) {
-    const Path element_path = path.element(i++);
-    if (element.is_null()) fail_expected(element_path, internal::kExpectStringOrNumber, element);
-    read_field(element, out.emplace_back(), element_path);
-  }
-}
-
-// Nested models: an object member, an array of objects.
-void read_field(const json& v, BlockInfo& out, const Path& path);
-template <class T>
-void read_field(const json& v, std::vector<T>& out, const Path& path);
-
-template <class T>
-void read_object(const json& v, T& out, const Path& path) {
-  const auto* object = v.get_ptr<const json::object_t*>();
-  if (object == nullptr) fail_expected(path, internal::kExpectObject, v);
-  for (const auto& member : *object) {
-    const std::string& key = member.first;
-    const int field = internal::find_field<T>(key);
-    if (field == internal::kUnknownField) continue;
-    std::visit([&](auto pointer) { read_field(member.second, out.*pointer, path.member(key)); },
-               Schema<T>::fields[field].member);
-  }
-}
-
-void read_field(const json& v, BlockInfo& out, const Path& path) {
-  if (!v.is_null()) read_object(v, out, path);
-}
-
-template <class T>
-void read_field(const json& v, std::vector<T>& out, const Path& path) {
-  if (v.is_null()) return;
-  const auto* array = v.get_ptr<const json::array_t*>();
-  if (array == nullptr) fail_expected(path, internal::kExpectArray, v);
-  out.reserve(array->size());
-  std::size_t i = 0;
-  for (const json& element : *array) read_object(element, out.emplace_back(), path.element(i++));
-}
-
-// Decodes into a fresh value, so members absent from `v` get their defaults and a failure
-// leaves the caller's value untouched.
-template <class T>
-T decode(const json& v) {
-  T out;
-  read_object(v, out, Path{});
-  return out;
-}
-
-// The public adapters promise DecodeError and nothing else; nlohmann throws its own
-// exceptions on misuse, so none may cross this boundary.
-template <class F>
-auto guarded(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const json::exception& e) {
-    throw DecodeError("", internal::library_error_reason(e.what()));
-  }
-}
 
 // Raw-byte fields ---------------------------------------------------------------------------
 
@@ -251,9 +107,7 @@ void to_json(nlohmann::json& j, const BlockInfo& v) {
   j = json{{"id", v.id}, {"name", v.name}, {"version", v.version}};
 }
 
-void from_json(const nlohmann::json& j, BlockInfo& v) {
-  v = guarded([&] { return decode<BlockInfo>(j); });
-}
+void from_json(const nlohmann::json& j, BlockInfo& v) { v = internal::decode_value<BlockInfo>(j); }
 
 void to_json(nlohmann::json& j, const ValError& v) {
   j = json{{"from", v.from},
@@ -263,9 +117,7 @@ void to_json(nlohmann::json& j, const ValError& v) {
            {"component_name", v.component_name}};
 }
 
-void from_json(const nlohmann::json& j, ValError& v) {
-  v = guarded([&] { return decode<ValError>(j); });
-}
+void from_json(const nlohmann::json& j, ValError& v) { v = internal::decode_value<ValError>(j); }
 
 void to_json(nlohmann::json& j, const Task& v) {
   j = json{{"id", v.id},
@@ -292,9 +144,7 @@ void to_json(nlohmann::json& j, const Task& v) {
            {"failure_type", v.failure_type}};
 }
 
-void from_json(const nlohmann::json& j, Task& v) {
-  v = guarded([&] { return decode<Task>(j); });
-}
+void from_json(const nlohmann::json& j, Task& v) { v = internal::decode_value<Task>(j); }
 
 void to_json(nlohmann::json& j, const Job& v) {
   j = json{{"created_by", v.created_by},
@@ -315,9 +165,7 @@ void to_json(nlohmann::json& j, const Job& v) {
            {"progress", v.progress}};
 }
 
-void from_json(const nlohmann::json& j, Job& v) {
-  v = guarded([&] { return decode<Job>(j); });
-}
+void from_json(const nlohmann::json& j, Job& v) { v = internal::decode_value<Job>(j); }
 
 void to_json(nlohmann::json& j, const DownloadLink& v) {
   j = json{{"id", v.id},
@@ -328,7 +176,7 @@ void to_json(nlohmann::json& j, const DownloadLink& v) {
 }
 
 void from_json(const nlohmann::json& j, DownloadLink& v) {
-  v = guarded([&] { return decode<DownloadLinkDraft>(j).finish(); });
+  v = internal::decode_value<DownloadLink>(j);
 }
 
 std::optional<std::vector<std::uint8_t>> raw_bytes(const nlohmann::json& value) {

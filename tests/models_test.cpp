@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "../src/internal/decode.hpp"
+#include "decode/decode.hpp"
 #include "pixxel/errors.hpp"
 
 namespace {
@@ -681,6 +681,17 @@ TEST(ModelsTest, RawFieldsKeepWhateverValueArrived) {
     EXPECT_EQ(task.result, value);
     EXPECT_EQ(task.info_logs, value);
   }
+}
+
+// JSON text has none, but a caller's value may hold binary data (json::binary, from_cbor).
+TEST(ModelsTest, RawFieldsKeepBinaryDataOfACallersValue) {
+  const json bytes = json::binary({1, 2, 255});
+  EXPECT_EQ(json({{"spec", bytes}}).get<pixxel::Job>().spec, bytes);
+  const json nested = {{"k", json::array({bytes})}};
+  EXPECT_EQ(decode_task_of_job({{"inputs", nested}}).inputs, nested);
+  const auto e = decode_error<pixxel::Job>({{"status", bytes}});
+  EXPECT_EQ(e.path(), "status");
+  EXPECT_EQ(e.reason(), "expected a string or a number, got binary data");
 }
 
 TEST(ModelsTest, RawFieldsMissingOrNullAreNull) {

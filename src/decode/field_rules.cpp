@@ -1,4 +1,4 @@
-#include "internal/field_rules.hpp"
+#include "decode/field_rules.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -299,12 +299,6 @@ void append_index(std::string& path, std::size_t index) {
   path += '[';
   path += std::to_string(index);
   path += ']';
-}
-
-DownloadLink DownloadLinkDraft::finish() && {
-  return DownloadLink{std::move(id), std::move(status), std::move(signed_url),
-                      workflow_id.empty() ? std::move(camel_workflow_id) : std::move(workflow_id),
-                      std::move(job_id)};
 }
 
 }  // namespace pixxel::internal

@@ -1,0 +1,64 @@
+#ifndef PIXXEL_DECODE_DECODE_HPP_
+#define PIXXEL_DECODE_DECODE_HPP_
+
+// Decoding of answer bodies, and of a caller's nlohmann::json, into models. Not public API.
+//
+// One decoder does both (decoder.cpp): a handler of nlohmann's SAX events that reads each
+// value straight into its member through the model's table (schema.hpp). Bytes reach it
+// through nlohmann's parser; a nlohmann::json, through a walk over the value that produces
+// the same events. So the two accept the same values and fail with the same DecodeError,
+// path and reason alike, by construction.
+//
+// Both throw pixxel::DecodeError: with an empty path when the body is not JSON or not an
+// object, with the JSON path of the offending value otherwise, e.g. "tasks[3].progress".
+// Every spelling of `secret` (the API key, which an answer may echo) is redacted from an
+// error's text before the text is clipped.
+
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "decode/schema.hpp"
+#include "pixxel/export.hpp"
+#include "pixxel/models.hpp"
+
+namespace pixxel::internal {
+
+// Decode `body`, or `value`, into `*out`, a default-constructed model of `table`'s type.
+void decode_bytes(std::string_view body, const Table& table, void* out, std::string_view secret);
+void decode_json(const nlohmann::json& value, const Table& table, void* out);
+
+// The model T (one with a table, or a draft) decoded from an answer body. Only the raw
+// members (`spec`, `inputs`, ...) get a DOM, of their own subtree, so memory stays near the
+// size of the result.
+template <class T>
+T decode_body(std::string_view body, std::string_view secret = {}) {
+  using D = typename Draft<T>::type;
+  D draft;
+  decode_bytes(body, kTable<D>, &draft, secret);
+  return Draft<T>::finish(std::move(draft));
+}
+
+// The model T decoded from a caller's value: what from_json gives.
+template <class T>
+T decode_value(const nlohmann::json& value) {
+  using D = typename Draft<T>::type;
+  D draft;
+  decode_json(value, kTable<D>, &draft);
+  return Draft<T>::finish(std::move(draft));
+}
+
+// The answers of the jobs calls. Exported (though internal) so that the tests can call them
+// against a shared library.
+PIXXEL_EXPORT Job decode_job(std::string_view body, std::string_view secret = {});
+PIXXEL_EXPORT DownloadLink decode_download_link(std::string_view body,
+                                                std::string_view secret = {});
+// The body is {"jobs": [...]}; a missing or null "jobs" gives an empty list. Paths look like
+// "jobs[2].tasks[0].progress".
+PIXXEL_EXPORT std::vector<Job> decode_job_list(std::string_view body, std::string_view secret = {});
+
+}  // namespace pixxel::internal
+
+#endif  // PIXXEL_DECODE_DECODE_HPP_
