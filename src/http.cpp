@@ -76,7 +76,8 @@ int month_index(std::string_view name) {
 }
 
 bool read_int(std::string_view s, int& out) {
-  if (s.empty()) return false;
+  // Digits only: from_chars takes a sign, and "127.-0.0.1" is a DNS name, not loopback.
+  if (s.empty() || s.front() < '0' || s.front() > '9') return false;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && ptr == s.data() + s.size() && out >= 0;
 }

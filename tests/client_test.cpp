@@ -217,6 +217,8 @@ TEST_F(ClientTest, RejectsBadConfiguration) {
 TEST_F(ClientTest, PlainHttpIsOnlyForLoopbackUnlessAllowed) {
   EXPECT_THROW(PixxelClient{options("http://api.example.test")}, ConfigurationError);
   EXPECT_THROW(PixxelClient{options("http://127.0.0.1.example.test")}, ConfigurationError);
+  EXPECT_THROW(PixxelClient{options("http://127.-0.0.1")}, ConfigurationError);  // a DNS name
+  EXPECT_THROW(PixxelClient{options("http://127.+1.0.1")}, ConfigurationError);
   EXPECT_NO_THROW(PixxelClient{options("http://localhost:8080")});
   EXPECT_NO_THROW(PixxelClient{options("http://127.0.0.1:8080")});
   EXPECT_NO_THROW(PixxelClient{options("http://127.1.2.3")});
