@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -29,9 +28,11 @@
 #include "cli/output.hpp"
 #include "exit_codes.hpp"
 #include "pixxel/pixxel.hpp"
+#include "text.hpp"
 
 namespace {
 
+using pixxel::internal::iequals;
 using pixxel_jobs::StatusLine;
 using std::chrono::milliseconds;
 
@@ -64,13 +65,6 @@ struct Arguments {
 
 milliseconds to_milliseconds(double seconds) {
   return std::chrono::duration_cast<milliseconds>(std::chrono::duration<double>(seconds));
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // A file name made of an id: no directories, no control characters.

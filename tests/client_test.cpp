@@ -215,6 +215,8 @@ TEST_F(ClientTest, RejectsBadConfiguration) {
 TEST_F(ClientTest, PlainHttpIsOnlyForLoopbackUnlessAllowed) {
   EXPECT_THROW(PixxelClient{options("http://api.example.test")}, ConfigurationError);
   EXPECT_THROW(PixxelClient{options("http://127.0.0.1.example.test")}, ConfigurationError);
+  // A name, not an address (from_chars reads "-0" as 0): DNS may send it anywhere.
+  EXPECT_THROW(PixxelClient{options("http://127.-0.0.1")}, ConfigurationError);
   EXPECT_NO_THROW(PixxelClient{options("http://localhost:8080")});
   EXPECT_NO_THROW(PixxelClient{options("http://127.0.0.1:8080")});
   EXPECT_NO_THROW(PixxelClient{options("http://127.1.2.3")});

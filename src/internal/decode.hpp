@@ -6,7 +6,6 @@
 #include <string_view>
 #include <vector>
 
-#include "pixxel/export.hpp"
 #include "pixxel/models.hpp"
 
 namespace pixxel::internal {
@@ -18,14 +17,11 @@ namespace pixxel::internal {
 // pixxel::DecodeError with an empty path when the body is not JSON or not an object, and with
 // the JSON path of the offending value otherwise. Every spelling of `secret` (the API key,
 // which an answer may echo) is redacted from an error's text before the text is clipped.
-//
-// Exported (though internal) so that the tests can call them against a shared library.
-PIXXEL_EXPORT Job decode_job(std::string_view body, std::string_view secret = {});
-PIXXEL_EXPORT DownloadLink decode_download_link(std::string_view body,
-                                                std::string_view secret = {});
+Job decode_job(std::string_view body, std::string_view secret = {});
+DownloadLink decode_download_link(std::string_view body, std::string_view secret = {});
 // The body is {"jobs": [...]}; a missing or null "jobs" gives an empty list. Paths look like
 // "jobs[2].tasks[0].progress".
-PIXXEL_EXPORT std::vector<Job> decode_job_list(std::string_view body, std::string_view secret = {});
+std::vector<Job> decode_job_list(std::string_view body, std::string_view secret = {});
 
 }  // namespace pixxel::internal
 

@@ -25,6 +25,10 @@
 #include <unordered_map>
 #include <utility>
 
+#include "http_date.hpp"
+#include "text.hpp"
+#include "url.hpp"
+
 namespace pixxel::mock {
 namespace {
 
@@ -99,16 +103,6 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
 }
 
-// Howard Hinnant's days_from_civil: days since 1970-01-01 of a proleptic Gregorian date.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = floor_div(y, 400);
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 std::tm utc_calendar(std::time_t t) {
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -174,8 +168,7 @@ std::optional<std::int64_t> parse_utc_day(std::string_view s) {
       s[7] != '-' || !digits_at(s, 8, 2, day) || month < 1 || month > 12 || day < 1 || day > 31) {
     return std::nullopt;
   }
-  const std::int64_t days =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const std::int64_t days = internal::days_from_civil(year, month, day);
   if (s.size() == 10) return days;
 
   int hour = 0, minute = 0, second = 0;
@@ -205,35 +198,6 @@ std::optional<std::int64_t> parse_utc_day(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   const std::int64_t seconds = days * kSecondsPerDay + hour * 3600 + minute * 60 + second - offset;
   return floor_div(seconds, kSecondsPerDay);
-}
-
-std::string lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Like httplib's decoder for paths: "%XX" becomes the byte, anything else (a bad escape,
-// '+') stays as it is.
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 const char* reason_code(int status) {
@@ -674,7 +638,7 @@ class MockServer::Impl {
         [this](const httplib::Request& req, httplib::Response& res,
                const httplib::ContentReader& content_reader) {
           if (req.has_header("Content-Length") ||
-              lowercase(req.get_header_value("Transfer-Encoding")).find("chunked") !=
+              internal::to_lower(req.get_header_value("Transfer-Encoding")).find("chunked") !=
                   std::string::npos) {
             content_reader([](const char*, std::size_t) { return true; });
           }
@@ -779,7 +743,7 @@ class MockServer::Impl {
       }
       Captures captures;
       for (std::size_t i = 1; i < match.size(); ++i) {
-        captures.push_back(percent_decode(match.str(i)));
+        captures.push_back(internal::percent_decode(match.str(i)));
       }
       (this->*route.handler)(req, res, captures);
       return;
@@ -829,7 +793,7 @@ class MockServer::Impl {
 
   void list_jobs(const httplib::Request& req, httplib::Response& res, const Captures& ids) {
     const std::string id = req.get_param_value("id");
-    const std::string status = lowercase(req.get_param_value("status"));
+    const std::string status = internal::to_lower(req.get_param_value("status"));
     const std::string created_by = req.get_param_value("created_by");
     const std::string created_on = req.get_param_value("created_on");
     std::optional<std::int64_t> day;
@@ -851,7 +815,7 @@ class MockServer::Impl {
     for (const auto& job : jobs) {
       if (job->workflow_id != ids[0] || (!id.empty() && job->id != id)) continue;
       if (!created_by.empty() && created_by != "mock-user") continue;
-      if (!status.empty() && lowercase(job->status(job->age(now))) != status) continue;
+      if (!status.empty() && internal::to_lower(job->status(job->age(now))) != status) continue;
       if (day) {
         const auto seconds =
             std::chrono::duration_cast<std::chrono::seconds>(job->created_wall.time_since_epoch())
