@@ -145,9 +145,10 @@ Job PixxelClient::wait_for_job(std::string_view workflow_id, std::string_view jo
       left = time_left();
     }
     // A server that said when to come back is believed, but never past the wait's deadline;
-    // a poll right at the deadline comes before giving up.
+    // a poll right at the deadline comes before giving up. Rounded up: a rest under 1 ms cut
+    // to 0 would poll in a busy loop until the deadline.
     const Clock::duration nap = std::max<Clock::duration>(pause, retry_after.value_or(pause));
-    impl_->clock().sleep_for(std::chrono::duration_cast<milliseconds>(std::min(nap, left)));
+    impl_->clock().sleep_for(std::chrono::ceil<milliseconds>(std::min(nap, left)));
     pause = std::min(options.max_poll_interval, pause + pause / 2);
   }
 }
