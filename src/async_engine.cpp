@@ -117,7 +117,7 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
             transport->send_async(s.request, [weak = weak_from_this(), id, started](
                                                  HttpResponse response, std::exception_ptr error) {
               if (auto self = weak.lock()) {
-                self->complete(id, Result{std::move(response), error, false, started});
+                self->complete(id, Result{std::move(response), std::move(error), false, started});
               }
             });
       } catch (...) {
