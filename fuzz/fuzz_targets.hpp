@@ -26,13 +26,18 @@
 #include <nlohmann/json.hpp>
 
 #include "decode/decode.hpp"
-#include "internal/http.hpp"
+#include "error_mapping.hpp"
+#include "http_date.hpp"
+#include "json_depth.hpp"
 #include "pixxel/client.hpp"
 #include "pixxel/errors.hpp"
 #include "pixxel/models.hpp"
 #include "pixxel/options.hpp"
 #include "pixxel/parse.hpp"
 #include "pixxel/transport.hpp"
+#include "redact.hpp"
+#include "text.hpp"
+#include "url.hpp"
 
 namespace pixxel::fuzz {
 
@@ -333,14 +338,6 @@ inline std::string to_upper(std::string_view text) {
   return out;
 }
 
-// Trims what parse.hpp's helpers trim: ASCII white space.
-inline std::string_view trim(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\n\r\f\v";
-  const std::size_t begin = text.find_first_not_of(kSpace);
-  if (begin == std::string_view::npos) return {};
-  return text.substr(begin, text.find_last_not_of(kSpace) - begin + 1);
-}
-
 // parse_timestamp, parse_duration, parse_progress and is_terminal_status on the input, and
 // on variants that must read the same. None may throw.
 inline void fuzz_parse_helpers(const std::uint8_t* data, std::size_t size) {
@@ -365,7 +362,7 @@ inline void fuzz_parse_helpers(const std::uint8_t* data, std::size_t size) {
     check(*progress >= 0 && *progress <= 100, "parse_progress is within [0, 100]", text);
   }
   // Only when the text (trimmed) has no '%' yet: parse_progress strips one, not two.
-  const std::string_view trimmed = trim(text);
+  const std::string_view trimmed = internal::trim(text);
   if (trimmed.empty() || trimmed.back() != '%') {
     std::string percent(text);
     percent += '%';
@@ -390,12 +387,6 @@ inline void check_parsed_url(const internal::ParsedUrl& url, std::string_view te
         "parse_url: no control characters", text);
   check(url.origin.host.find_first_of("@/?#") == std::string::npos,
         "parse_url: no '@', '/', '?' or '#' in the host", text);
-}
-
-inline int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Input: a base URL up to the first '\n', then a value (Location, Retry-After, ...).
@@ -430,23 +421,21 @@ inline void fuzz_http_helpers(const std::uint8_t* data, std::size_t size) {
 
   // An id is percent-encoded into exactly one path segment, and decodes back to itself.
   const std::string encoded = internal::percent_encode(input);
-  std::string decoded;
+  const auto upper_hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); };
   for (std::size_t i = 0; i < encoded.size(); ++i) {
     const char c = encoded[i];
     if (c == '%') {
-      check(i + 2 < encoded.size() && hex_value(encoded[i + 1]) >= 0 &&
-                hex_value(encoded[i + 2]) >= 0,
+      check(i + 2 < encoded.size() && upper_hex(encoded[i + 1]) && upper_hex(encoded[i + 2]),
             "percent_encode: '%' is followed by two upper-case hex digits");
-      decoded += static_cast<char>(hex_value(encoded[i + 1]) * 16 + hex_value(encoded[i + 2]));
       i += 2;
     } else {
       check(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
                 c == '~',
             "percent_encode: only unreserved characters are left as they are");
-      decoded += c;
     }
   }
-  check(decoded == input, "percent_encode: decoding gives the input back");
+  check(internal::percent_decode(encoded) == input,
+        "percent_encode: percent_decode gives the input back");
 
   check(internal::iequals(first, value) == (to_upper(first) == to_upper(value)),
         "iequals is ASCII case-insensitive equality");

@@ -12,10 +12,10 @@
 #include <utility>
 
 #include "async_engine.hpp"
-#include "internal/http.hpp"
 #include "pipeline.hpp"
 #include "pixxel/client.hpp"
 #include "pixxel/errors.hpp"
+#include "redact.hpp"
 #include "settings.hpp"
 
 namespace pixxel {

@@ -13,10 +13,12 @@
 #include <utility>
 
 #include "client_impl.hpp"
-#include "internal/http.hpp"
 #include "pixxel/client.hpp"
 #include "pixxel/errors.hpp"
 #include "pixxel/version.hpp"
+#include "redact.hpp"
+#include "text.hpp"
+#include "url.hpp"
 
 // Saving a signed download URL to a file: resumed when the transfer breaks, never stitched,
 // never through a symlink, never over a file unless asked.
@@ -129,14 +131,8 @@ class PartFile {
   int fd_ = -1;
 };
 
-std::string_view trim_spaces(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 std::optional<std::uint64_t> parse_count(std::string_view text) {
-  text = trim_spaces(text);
+  text = internal::trim(text);
   std::uint64_t value = 0;
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
@@ -163,7 +159,7 @@ bool serves_byte_ranges(const Headers& headers) {
   std::string_view rest = units;
   while (!rest.empty()) {
     const auto comma = rest.find(',');
-    if (internal::iequals(trim_spaces(rest.substr(0, comma)), "bytes")) return true;
+    if (internal::iequals(internal::trim(rest.substr(0, comma)), "bytes")) return true;
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }
   return false;

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "pixxel/errors.hpp"
+#include "text.hpp"
+#include "url.hpp"
 
 namespace pixxel::internal {
 

@@ -2,8 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "internal/http.hpp"
+#include "json_depth.hpp"
 #include "pixxel/errors.hpp"
+#include "redact.hpp"
 
 namespace pixxel::internal {
 
@@ -128,6 +129,47 @@ std::exception_ptr redact_error(const std::exception_ptr& error, std::string_vie
     return std::make_exception_ptr(Error(text));
   } catch (...) {
     return error;
+  }
+}
+
+std::string reason_phrase(int status_code) {
+  switch (status_code) {
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "HTTP " + std::to_string(status_code);
   }
 }
 

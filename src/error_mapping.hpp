@@ -23,6 +23,10 @@ std::exception_ptr make_api_error(int status, const std::string& body, std::stri
 // of the same type with the key redacted.
 std::exception_ptr redact_error(const std::exception_ptr& error, std::string_view key);
 
+// The standard reason phrase of an HTTP status, or "HTTP <code>": the message of an error
+// whose body names none.
+std::string reason_phrase(int status_code);
+
 }  // namespace pixxel::internal
 
 #endif  // PIXXEL_ERROR_MAPPING_HPP_

@@ -8,6 +8,9 @@
 #include <limits>
 #include <system_error>
 
+#include "http_date.hpp"
+#include "text.hpp"
+
 namespace pixxel {
 namespace {
 
@@ -15,19 +18,9 @@ using std::chrono::system_clock;
 
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-constexpr bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-constexpr char to_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
+using internal::ascii_lower;
+using internal::days_from_civil;
+using internal::trim;
 
 // A forward-only reader over the text being parsed.
 class Reader {
@@ -93,18 +86,6 @@ constexpr bool is_leap_year(int year) {
 constexpr int days_in_month(int year, int month) {
   constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return month == 2 && is_leap_year(year) ? 29 : kDays[static_cast<std::size_t>(month - 1)];
-}
-
-// Howard Hinnant's days_from_civil (http://howardhinnant.github.io/date_algorithms.html): days
-// since 1970-01-01 in the proleptic Gregorian calendar, independent of TZ and locale.
-constexpr std::int64_t days_from_civil(std::int64_t year, std::int64_t month, std::int64_t day) {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const std::int64_t year_of_era = year - era * 400;
-  const std::int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const std::int64_t day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
 }
 
 constexpr std::int64_t kSecondsPerDay = 86400;
@@ -349,7 +330,7 @@ bool is_terminal_status(std::string_view status) {
     if (terminal.size() != status.size()) continue;
     bool equal = true;
     for (std::size_t i = 0; i < status.size() && equal; ++i) {
-      equal = to_lower(status[i]) == terminal[i];
+      equal = ascii_lower(status[i]) == terminal[i];
     }
     if (equal) return true;
   }

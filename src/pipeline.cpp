@@ -3,10 +3,11 @@
 #include <memory>
 #include <utility>
 
-#include "internal/http.hpp"
 #include "pixxel/errors.hpp"
 #include "pixxel/request_event.hpp"
+#include "redact.hpp"
 #include "redirect.hpp"
+#include "text.hpp"
 
 namespace pixxel::internal {
 

@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "pixxel/errors.hpp"
+#include "redact.hpp"
+#include "text.hpp"
 
 namespace pixxel::internal {
 namespace {

@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
-#include "internal/http.hpp"
 #include "pixxel/errors.hpp"
 #include "pixxel/transport.hpp"
+#include "url.hpp"
 
 namespace pixxel::internal {
 

@@ -6,8 +6,9 @@
 #include <utility>
 
 #include "error_mapping.hpp"
-#include "internal/http.hpp"
+#include "http_date.hpp"
 #include "pixxel/errors.hpp"
+#include "redact.hpp"
 #include "redirect.hpp"
 
 namespace pixxel::internal {

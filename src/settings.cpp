@@ -7,6 +7,8 @@
 
 #include "pixxel/errors.hpp"
 #include "pixxel/version.hpp"
+#include "redact.hpp"
+#include "text.hpp"
 
 namespace pixxel::internal {
 namespace {

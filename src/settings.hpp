@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "internal/http.hpp"
 #include "pixxel/curl_transport.hpp"
 #include "pixxel/options.hpp"
+#include "url.hpp"
 
 namespace pixxel::internal {
 

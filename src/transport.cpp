@@ -1,6 +1,6 @@
 #include "pixxel/transport.hpp"
 
-#include "internal/http.hpp"
+#include "text.hpp"
 
 namespace pixxel {
 

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -62,24 +61,7 @@ class RecordingServer {
 
 // The value of a header in a raw request, or "" when it has none.
 std::string header_of(const std::string& request, const std::string& name) {
-  std::istringstream lines(request);
-  std::string line;
-  std::getline(lines, line);  // the request line
-  while (std::getline(lines, line) && line != "\r") {
-    const auto colon = line.find(':');
-    if (colon != name.size()) continue;
-    if (!std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        })) {
-      continue;
-    }
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    if (!value.empty() && value.back() == '\r') value.pop_back();
-    return value;
-  }
-  return "";
+  return testing::raw_header(request, name).value_or("");
 }
 
 std::size_t range_requests(const std::vector<std::string>& requests) {

@@ -5,7 +5,6 @@
 // Everything goes over real libcurl to servers on 127.0.0.1.
 
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
@@ -205,26 +204,6 @@ class Events {
 
 // ---- the servers of one run ----------------------------------------------------------------
 
-// A header of a raw HTTP request, or nullopt.
-std::optional<std::string> header_of(const std::string& raw, const std::string& name) {
-  std::size_t line = raw.find("\r\n");
-  const std::size_t end = raw.find("\r\n\r\n");
-  while (line != std::string::npos && line < end) {
-    const std::size_t start = line + 2;
-    line = raw.find("\r\n", start);
-    const std::string text = raw.substr(start, line - start);
-    const std::size_t colon = text.find(':');
-    if (colon == std::string::npos || colon != name.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < colon; ++i) {
-      same = same && std::tolower(static_cast<unsigned char>(text[i])) ==
-                         std::tolower(static_cast<unsigned char>(name[i]));
-    }
-    if (same) return text.substr(text.find_first_not_of(' ', colon + 1));
-  }
-  return std::nullopt;
-}
-
 // "api POST /v0/... auth=key": who received what, and whether it carried the key.
 std::string received_line(const std::string& server, const std::string& method,
                           const std::string& target, const std::optional<std::string>& auth) {
@@ -291,7 +270,7 @@ class Rig {
         const std::size_t second = r.find(' ', space + 1);
         out.push_back(received_line("api", r.substr(0, space),
                                     r.substr(space + 1, second - space - 1),
-                                    header_of(r, "Authorization")));
+                                    testing::raw_header(r, "Authorization")));
       }
     }
     if (other_) {

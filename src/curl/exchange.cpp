@@ -4,9 +4,10 @@
 
 #include "curl/exchange.hpp"
 
-#include "internal/http.hpp"
 #include "pixxel/errors.hpp"
+#include "redact.hpp"
 #include "retry_rules.hpp"
+#include "text.hpp"
 
 namespace pixxel {
 namespace internal {
@@ -23,15 +24,6 @@ void ensure_curl_global_init() {
 namespace {
 
 void set(CURL* easy, CURLoption option, long value) { curl_easy_setopt(easy, option, value); }
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return std::string(s);
-}
 
 long to_curl_ms(std::chrono::milliseconds ms) {
   return ms.count() <= 0 ? 0L : static_cast<long>(ms.count());
@@ -160,7 +152,7 @@ size_t CurlExchange::on_header(char* data, size_t size, size_t count, void* self
   const auto colon = line.find(':');
   if (colon == std::string_view::npos) return n;
   std::string name(line.substr(0, colon));
-  std::string value = trim(line.substr(colon + 1));
+  std::string value(trim(line.substr(colon + 1)));
   if (iequals(name, "Content-Length")) {
     std::size_t length = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);

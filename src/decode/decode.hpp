@@ -21,7 +21,6 @@
 #include <nlohmann/json.hpp>
 
 #include "decode/schema.hpp"
-#include "pixxel/export.hpp"
 #include "pixxel/models.hpp"
 
 namespace pixxel::internal {
@@ -50,14 +49,12 @@ T decode_value(const nlohmann::json& value) {
   return Draft<T>::finish(std::move(draft));
 }
 
-// The answers of the jobs calls. Exported (though internal) so that the tests can call them
-// against a shared library.
-PIXXEL_EXPORT Job decode_job(std::string_view body, std::string_view secret = {});
-PIXXEL_EXPORT DownloadLink decode_download_link(std::string_view body,
-                                                std::string_view secret = {});
+// The answers of the jobs calls.
+Job decode_job(std::string_view body, std::string_view secret = {});
+DownloadLink decode_download_link(std::string_view body, std::string_view secret = {});
 // The body is {"jobs": [...]}; a missing or null "jobs" gives an empty list. Paths look like
 // "jobs[2].tasks[0].progress".
-PIXXEL_EXPORT std::vector<Job> decode_job_list(std::string_view body, std::string_view secret = {});
+std::vector<Job> decode_job_list(std::string_view body, std::string_view secret = {});
 
 }  // namespace pixxel::internal
 

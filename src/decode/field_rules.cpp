@@ -11,7 +11,7 @@
 #include <system_error>
 #include <utility>
 
-#include "internal/http.hpp"
+#include "redact.hpp"
 
 namespace pixxel::internal {
 namespace {

@@ -11,7 +11,24 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "text.hpp"
+
 namespace pixxel::testing {
+
+std::optional<std::string> raw_header(const std::string& raw, std::string_view name) {
+  const std::string_view head = std::string_view(raw).substr(0, raw.find("\r\n\r\n"));
+  std::size_t line = head.find("\r\n");  // after the request line
+  while (line != std::string_view::npos) {
+    const std::size_t start = line + 2;
+    line = head.find("\r\n", start);
+    const std::string_view text = head.substr(start, line - start);
+    const std::size_t colon = text.find(':');
+    if (colon != std::string_view::npos && internal::iequals(text.substr(0, colon), name)) {
+      return std::string(internal::trim(text.substr(colon + 1)));
+    }
+  }
+  return std::nullopt;
+}
 
 int bind_loopback(int backlog, int& port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -8,8 +8,10 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -102,6 +104,10 @@ class ScriptedServer {
   std::atomic<std::size_t> requests_{0};
   std::thread thread_;
 };
+
+// The value of the first header named `name` (in any case) in a raw request, as a
+// ScriptedServer receives it; nullopt when it has none.
+std::optional<std::string> raw_header(const std::string& raw, std::string_view name);
 
 // A listening TCP socket on 127.0.0.1 with a free port (written to `port`); throws on failure.
 int bind_loopback(int backlog, int& port);

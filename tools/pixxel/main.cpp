@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -30,9 +29,11 @@
 #include "exit_codes.hpp"
 #include "output.hpp"
 #include "pixxel/pixxel.hpp"
+#include "text.hpp"
 
 namespace {
 
+using pixxel::internal::iequals;
 using pixxel_jobs::StatusLine;
 using std::chrono::milliseconds;
 
@@ -65,13 +66,6 @@ struct Arguments {
 
 milliseconds to_milliseconds(double seconds) {
   return std::chrono::duration_cast<milliseconds>(std::chrono::duration<double>(seconds));
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // A file name made of an id: no directories, no control characters.

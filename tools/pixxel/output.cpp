@@ -5,22 +5,18 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 
+#include "text.hpp"
+
 namespace pixxel_jobs {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using pixxel::internal::iequals;
 
 std::string or_dash(std::string text) { return text.empty() ? "-" : text; }
 
