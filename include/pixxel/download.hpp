@@ -2,12 +2,31 @@
 #define PIXXEL_DOWNLOAD_HPP_
 
 /// @file
-/// Saving the archive behind a `DownloadLink` to a file.
+/// The link to a job's or a task's archive, and saving the archive behind it to a file.
 
 #include <cstdint>
 #include <functional>
+#include <string>
+
+#include "pixxel/export.hpp"
 
 namespace pixxel {
+
+/// A time-bound link to a ZIP of a job's or a task's files.
+///
+/// The signed URL needs no API key; the SDK never sends the key to it. `status` is "pending"
+/// until the archive is ready. The server spells the workflow id `workflowId` in the job
+/// answer and `workflow_id` in the task answer; both decode into `workflow_id`.
+struct DownloadLink {
+  std::string id;
+  std::string status;
+  std::string signed_url;
+  std::string workflow_id;
+  std::string job_id;
+
+  PIXXEL_EXPORT friend bool operator==(const DownloadLink& a, const DownloadLink& b);
+  friend bool operator!=(const DownloadLink& a, const DownloadLink& b) { return !(a == b); }
+};
 
 /// Progress of a download, reported as bytes arrive.
 struct DownloadProgress {

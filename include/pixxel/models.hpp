@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pixxel/download.hpp"  // DownloadLink
 #include "pixxel/export.hpp"
 
 namespace pixxel {
@@ -95,22 +96,6 @@ struct Job {
 
   PIXXEL_EXPORT friend bool operator==(const Job& a, const Job& b);
   friend bool operator!=(const Job& a, const Job& b) { return !(a == b); }
-};
-
-/// A time-bound link to a ZIP of a job's or a task's files.
-///
-/// The signed URL needs no API key; the SDK never sends the key to it. `status` is "pending"
-/// until the archive is ready. The server spells the workflow id `workflowId` in the job
-/// answer and `workflow_id` in the task answer; both decode into `workflow_id`.
-struct DownloadLink {
-  std::string id;
-  std::string status;
-  std::string signed_url;
-  std::string workflow_id;
-  std::string job_id;
-
-  PIXXEL_EXPORT friend bool operator==(const DownloadLink& a, const DownloadLink& b);
-  friend bool operator!=(const DownloadLink& a, const DownloadLink& b) { return !(a == b); }
 };
 
 /// @name JSON adapters
