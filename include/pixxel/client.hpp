@@ -56,8 +56,9 @@ class PIXXEL_EXPORT PixxelClient {
   /// `create_job` without blocking: the answer, or the same typed error, arrives through the
   /// future. Runs on the client's single libcurl multi loop (no thread per call), with the
   /// same retries, whose pauses are timers there; at most
-  /// `ClientOptions::max_concurrent_requests` calls are in flight, the rest queue. With a
-  /// custom `transport`, each call runs the blocking path on a thread of its own.
+  /// `ClientOptions::max_concurrent_requests` calls are in flight, the rest queue. A custom
+  /// `transport` without an asynchronous path (`Transport::send_async`) is driven from a pool
+  /// of at most `max_concurrent_requests` worker threads, reused from call to call.
   ///
   /// Destroying the last copy of the client fails the calls still in flight: their futures
   /// get a `TransportError`. Argument errors arrive through the future too.
