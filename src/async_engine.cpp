@@ -1,5 +1,6 @@
 #include "async_engine.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -7,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "pixxel/cancellation.hpp"
 #include "pixxel/errors.hpp"
 
 namespace pixxel::internal {
@@ -18,16 +20,31 @@ std::exception_ptr shutdown_error(bool request_sent) {
       TransportError("the client was destroyed before the call finished", request_sent));
 }
 
+std::exception_ptr cancelled_error(bool request_sent) {
+  return std::make_exception_ptr(CancelledError(
+      request_sent ? "cancelled; the transport cannot be interrupted, so the request may still "
+                     "reach the server"
+                   : "cancelled before it was sent",
+      request_sent));
+}
+
 }  // namespace
 
 struct AsyncEngine::State : std::enable_shared_from_this<State> {
   struct Submission {
+    std::uint64_t id;
     HttpRequest request;
     Callback done;
+    bool timer_only = false;
   };
   struct Completed {
     std::uint64_t id;
     Result result;
+  };
+  struct Owed {
+    Callback done;
+    Result result;
+    CancellationRegistration registration;
   };
   struct Work {
     std::uint64_t id;
@@ -35,11 +52,13 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
     Clock::time_point started;
   };
 
-  explicit State(std::size_t max) : max_in_flight(max < 1 ? 1 : max) {}
+  State(std::size_t max, bool cancels)
+      : max_in_flight(max < 1 ? 1 : max), transport_cancels(cancels) {}
 
   // No transport in here: a completion may hold the last reference to the state, on the
   // transport's own thread, and a transport must not be destroyed on its own thread.
   const std::size_t max_in_flight;
+  const bool transport_cancels;  // it ends a cancelled exchange itself
 
   std::mutex mutex;
   std::condition_variable wake;        // the loop thread
@@ -50,6 +69,11 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
   std::map<std::uint64_t, Callback> in_flight;
   std::deque<Completed> completed;
   std::uint64_t next_id = 0;
+  // Cancellation: a registration per cancellable submission until its callback runs, and the
+  // ids whose token was cancelled, for the loop to act on. Registrations are destroyed
+  // without the lock: destroying one waits for its callback, which takes the lock.
+  std::map<std::uint64_t, CancellationRegistration> registrations;
+  std::vector<std::uint64_t> cancel_requests;
   // The worker pool, for a transport without an asynchronous path.
   std::deque<Work> work;
   std::size_t workers = 0;
@@ -107,7 +131,7 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
     while (!ready.empty() && in_flight.size() < max_in_flight) {
       Submission s = std::move(ready.front());
       ready.pop_front();
-      const std::uint64_t id = next_id++;
+      const std::uint64_t id = s.id;
       in_flight.emplace(id, std::move(s.done));
       const auto started = Clock::now();
       lock.unlock();
@@ -131,34 +155,93 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
     }
   }
 
+  // Takes the callback owed for `id` out of `owed`'s way, with its registration.
+  void settle(std::uint64_t id, Callback done, Result result, std::vector<Owed>& owed) {
+    CancellationRegistration registration;
+    auto it = registrations.find(id);
+    if (it != registrations.end()) {
+      registration = std::move(it->second);
+      registrations.erase(it);
+    }
+    owed.push_back(Owed{std::move(done), std::move(result), std::move(registration)});
+  }
+
+  // With the lock held: what the cancelled tokens end, into `owed`.
+  void take_cancelled(std::vector<Owed>& owed) {
+    std::vector<std::uint64_t> ids;
+    ids.swap(cancel_requests);
+    for (std::uint64_t id : ids) {
+      Result unsent{{}, cancelled_error(false), false, {}, true};
+      auto r = std::find_if(ready.begin(), ready.end(), [&](const auto& s) { return s.id == id; });
+      if (r != ready.end()) {
+        settle(id, std::move(r->done), std::move(unsent), owed);
+        ready.erase(r);
+        continue;
+      }
+      auto t = std::find_if(timers.begin(), timers.end(),
+                            [&](const auto& entry) { return entry.second.id == id; });
+      if (t != timers.end()) {
+        settle(id, std::move(t->second.done), std::move(unsent), owed);
+        timers.erase(t);
+        continue;
+      }
+      auto f = in_flight.find(id);
+      if (f != in_flight.end() && !transport_cancels) {
+        // The exchange cannot be stopped: it finishes unheard (complete() finds no id).
+        settle(id, std::move(f->second), Result{{}, cancelled_error(true), false, {}}, owed);
+        in_flight.erase(f);
+      }
+    }
+  }
+
+  static void pay(std::unique_lock<std::mutex>& lock, std::vector<Owed>& owed) {
+    if (owed.empty()) return;
+    lock.unlock();
+    for (auto& o : owed) {
+      o.registration.reset();
+      o.done(std::move(o.result));
+    }
+    owed.clear();
+    lock.lock();
+  }
+
   void loop(const std::shared_ptr<Transport>& transport) {
     std::unique_lock<std::mutex> lock(mutex);
+    std::vector<Owed> owed;
     for (;;) {
       const auto now = Clock::now();
       while (!timers.empty() && timers.begin()->first <= now) {
-        ready.push_back(std::move(timers.begin()->second));
+        Submission s = std::move(timers.begin()->second);
         timers.erase(timers.begin());
+        if (s.timer_only) {
+          settle(s.id, std::move(s.done), Result{}, owed);
+        } else {
+          ready.push_back(std::move(s));
+        }
       }
       if (stopping) break;
+      take_cancelled(owed);
+      if (!owed.empty()) {
+        pay(lock, owed);
+        continue;
+      }
       if (!completed.empty()) {
         std::deque<Completed> batch;
         batch.swap(completed);
         for (auto& c : batch) {
           auto it = in_flight.find(c.id);
           if (it == in_flight.end()) continue;
-          Callback done = std::move(it->second);
+          settle(c.id, std::move(it->second), std::move(c.result), owed);
           in_flight.erase(it);
-          lock.unlock();
-          done(std::move(c.result));
-          lock.lock();
         }
+        pay(lock, owed);
         continue;
       }
       start_ready(transport, lock);
       const bool can_start = !ready.empty() && in_flight.size() < max_in_flight;
       if (can_start) continue;
       auto ready_to_run = [&] {
-        return stopping || !completed.empty() ||
+        return stopping || !completed.empty() || !cancel_requests.empty() ||
                (!ready.empty() && in_flight.size() < max_in_flight);
       };
       if (timers.empty()) {
@@ -168,22 +251,25 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
       }
     }
     // Stopping: everything still owed a callback gets one, on this thread.
-    std::vector<std::pair<Callback, bool>> owed;
-    for (auto& [id, done] : in_flight) owed.emplace_back(std::move(done), true);
-    for (auto& s : ready) owed.emplace_back(std::move(s.done), false);
-    for (auto& [when, s] : timers) owed.emplace_back(std::move(s.done), false);
+    std::vector<std::pair<Callback, bool>> unpaid;
+    for (auto& [id, done] : in_flight) unpaid.emplace_back(std::move(done), true);
+    for (auto& s : ready) unpaid.emplace_back(std::move(s.done), false);
+    for (auto& [when, s] : timers) unpaid.emplace_back(std::move(s.done), false);
     in_flight.clear();
     ready.clear();
     timers.clear();
     work.clear();
+    std::map<std::uint64_t, CancellationRegistration> unregister;
+    unregister.swap(registrations);
     lock.unlock();
     work_ready.notify_all();
-    for (auto& [done, sent] : owed) done(Result{{}, shutdown_error(sent), true, {}});
+    unregister.clear();
+    for (auto& [done, sent] : unpaid) done(Result{{}, shutdown_error(sent), true, {}});
   }
 };
 
 AsyncEngine::AsyncEngine(std::shared_ptr<Transport> transport, std::size_t max_in_flight)
-    : state_(std::make_shared<State>(max_in_flight)) {
+    : state_(std::make_shared<State>(max_in_flight, transport->supports_cancellation())) {
   thread_ =
       std::thread([state = state_, transport = std::move(transport)] { state->loop(transport); });
 }
@@ -199,20 +285,58 @@ AsyncEngine::~AsyncEngine() {
 
 void AsyncEngine::submit(HttpRequest request, Callback done, Clock::time_point not_before,
                          bool continuation) {
+  add(std::move(request), std::move(done), not_before, continuation, false);
+}
+
+void AsyncEngine::schedule(Clock::time_point when, const CancellationToken& cancel, Callback done) {
+  HttpRequest request;
+  request.cancel = cancel;
+  // Never "due now" as a request would be: a timer always goes through `timers`.
+  add(std::move(request), std::move(done), std::max(when, Clock::time_point(Clock::duration(1))),
+      false, true);
+}
+
+void AsyncEngine::add(HttpRequest request, Callback done, Clock::time_point not_before,
+                      bool continuation, bool timer_only) {
+  const CancellationToken cancel = request.cancel;
+  std::uint64_t id = 0;
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    id = state_->next_id++;
+  }
+  // Registered before the submission is in place; a cancellation that comes first is found
+  // again below, once it is.
+  CancellationRegistration registration;
+  if (cancel.can_be_cancelled()) {
+    registration = cancel.on_cancel([weak = std::weak_ptr<State>(state_), id] {
+      if (auto state = weak.lock()) {
+        {
+          std::lock_guard<std::mutex> lock(state->mutex);
+          state->cancel_requests.push_back(id);
+        }
+        state->wake.notify_one();
+      }
+    });
+  }
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (!state_->stopping) {
-      State::Submission s{std::move(request), std::move(done)};
+      State::Submission s{id, std::move(request), std::move(done), timer_only};
       if (continuation) {
         state_->ready.push_front(std::move(s));
-      } else if (not_before > Clock::now()) {
+      } else if (timer_only || not_before > Clock::now()) {
         state_->timers.emplace(not_before, std::move(s));
       } else {
         state_->ready.push_back(std::move(s));
       }
       done = nullptr;
+      if (cancel.can_be_cancelled()) {
+        state_->registrations.emplace(id, std::move(registration));
+        if (cancel.cancelled()) state_->cancel_requests.push_back(id);
+      }
     }
   }
+  registration.reset();
   if (done) {
     done(Result{{}, shutdown_error(false), true, {}});
     return;

@@ -30,6 +30,9 @@ class AsyncEngine {
     std::exception_ptr error;
     bool shutting_down = false;
     Clock::time_point started;
+    // Cancelled (through the request's token) before it was handed to the transport; the
+    // error is a CancelledError that says nothing was sent.
+    bool cancelled_unsent = false;
   };
   // Called exactly once per submission, on the loop thread. It may submit again.
   using Callback = std::function<void(Result)>;
@@ -43,12 +46,23 @@ class AsyncEngine {
   AsyncEngine& operator=(const AsyncEngine&) = delete;
 
   // Sends `request` once `not_before` has come and a slot is free. A `continuation` (the next
-  // hop of an attempt whose callback is running) goes ahead of everything queued.
+  // hop of an attempt whose callback is running) goes ahead of everything queued. When
+  // `request.cancel` is cancelled first, `done` gets a CancelledError at once: still waiting
+  // (`cancelled_unsent`), or in flight on a transport that cannot be interrupted (the
+  // exchange finishes unheard). A transport that supports cancellation ends it itself.
   void submit(HttpRequest request, Callback done, Clock::time_point not_before = {},
               bool continuation = false);
 
+  // Calls `done` (with an empty Result) at `when`, on the loop thread, without taking a slot:
+  // a pause of an asynchronous wait. Cancelled through `cancel`, it gets a CancelledError at
+  // once (`cancelled_unsent`).
+  void schedule(Clock::time_point when, const CancellationToken& cancel, Callback done);
+
  private:
   struct State;
+  void add(HttpRequest request, Callback done, Clock::time_point not_before, bool continuation,
+           bool timer_only);
+
   std::shared_ptr<State> state_;
   std::thread thread_;
 };

@@ -12,7 +12,7 @@
 #include <system_error>
 #include <utility>
 
-#include "client_impl.hpp"
+#include "pipeline.hpp"
 #include "pixxel/client.hpp"
 #include "pixxel/errors.hpp"
 #include "pixxel/version.hpp"
@@ -307,15 +307,25 @@ class ResumableDownload {
 }  // namespace
 
 std::uint64_t PixxelClient::save_download(const DownloadLink& link, const std::string& path,
-                                          const SaveOptions& options) {
+                                          const SaveOptions& options, const CallOptions& call) {
+  // Over the connection's options, so that a mocked connection can download too (with a
+  // libcurl transport of its own unless its options name one).
+  internal::Settings settings;
+  settings.options = connection_->options();
+  ClientOptions& client = settings.options;
+  if (!client.transport)
+    client.transport = make_curl_transport({client.verify_tls, client.ca_bundle});
+  const auto redact = [&](std::string text) {
+    return internal::redact(std::move(text), client.api_key);
+  };
   if (!internal::iequals(link.status, "ready")) {
-    throw InvalidArgumentError("the download is not ready (status \"" + impl_->redact(link.status) +
+    throw InvalidArgumentError("the download is not ready (status \"" + redact(link.status) +
                                "\"); ask for the link again later");
   }
   auto parsed = internal::parse_url(link.signed_url);
   if (!parsed) throw InvalidArgumentError("the link's signed_url is not an http(s) URL");
   if (parsed->origin.scheme == "http" && !internal::is_loopback_host(parsed->origin.host) &&
-      !impl_->options().allow_insecure_http) {
+      !client.allow_insecure_http) {
     throw InvalidArgumentError(
         "the link's signed_url is plain http to another host; set allow_insecure_http to "
         "accept it");
@@ -328,8 +338,16 @@ std::uint64_t PixxelClient::save_download(const DownloadLink& link, const std::s
     throw InvalidArgumentError("\"" + path + "\" exists; set SaveOptions::overwrite");
   }
 
+  if (call.timeout && call.timeout->count() < 0) {
+    throw InvalidArgumentError("CallOptions::timeout must not be negative");
+  }
+  RetryPolicy retry = call.retry.value_or(client.retry);
+  if (std::string problem = internal::retry_policy_problem(retry, "CallOptions::retry.");
+      !problem.empty()) {
+    throw InvalidArgumentError(problem);
+  }
+
   PartFile file(path);
-  const ClientOptions& client = impl_->options();
   // No Authorization: a signed URL carries its own credential, and the key stays with the API.
   HttpRequest request;
   request.method = "GET";
@@ -338,15 +356,15 @@ std::uint64_t PixxelClient::save_download(const DownloadLink& link, const std::s
   request.connect_timeout = client.connect_timeout;
   request.max_response_bytes = client.max_response_bytes;
   // A large download takes as long as it takes; only a stall ends it.
-  request.stall_timeout = client.timeout;
+  request.stall_timeout = call.timeout.value_or(client.timeout);
+  request.cancel = call.cancel;
   ResumableDownload download(file, "GET " + internal::loggable_url(request), options.on_progress);
   const StreamSink sink{[&](int status, const Headers& headers) { download.head(status, headers); },
                         [&](std::string_view chunk) { download.body(chunk); }};
-  internal::CallSpec spec = impl_->spec(request);
-  spec.sink = &sink;
+  internal::CallSpec spec{request, retry, &sink, {}, {}};
   spec.prepare = [&](const HttpRequest& r) { return download.next(r); };
   spec.check = [&](const HttpResponse& response) { download.check(response); };
-  impl_->call(std::move(spec));
+  internal::run_blocking(settings, std::move(spec), internal::Clock::real());
   const std::uint64_t written = download.done();
   file.commit(path, options.overwrite);
   return written;

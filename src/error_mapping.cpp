@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_depth.hpp"
+#include "pixxel/cancellation.hpp"
 #include "pixxel/errors.hpp"
 #include "redact.hpp"
 
@@ -103,6 +104,9 @@ std::exception_ptr redact_error(const std::exception_ptr& error, std::string_vie
   } catch (const Error& e) {
     const std::string text = redact(e.what(), key);
     if (text == e.what()) return error;
+    if (const auto* c = dynamic_cast<const CancelledError*>(&e)) {
+      return std::make_exception_ptr(CancelledError(text, c->request_sent()));
+    }
     if (const auto* t = dynamic_cast<const TimeoutError*>(&e)) {
       return std::make_exception_ptr(TimeoutError(text, t->request_sent()));
     }

@@ -1,6 +1,8 @@
 #include "pipeline.hpp"
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 #include "pixxel/errors.hpp"
@@ -39,6 +41,133 @@ Clock& Clock::real() {
   return clock;
 }
 
+bool Clock::nap(milliseconds delay, const CancellationToken& cancel) {
+  if (!cancel.can_be_cancelled()) {
+    sleep_for(delay);
+    return true;
+  }
+  struct Wake {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool cancelled = false;
+  };
+  auto wake = std::make_shared<Wake>();
+  auto registration = cancel.on_cancel([wake] {
+    {
+      std::lock_guard<std::mutex> lock(wake->mutex);
+      wake->cancelled = true;
+    }
+    wake->cv.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(wake->mutex);
+  return !wake->cv.wait_for(lock, delay, [&] { return wake->cancelled; });
+}
+
+namespace {
+
+// Whether an attempt that ended so may have reached the server and acted on the request: not
+// when it provably never left, nor when the server said it did nothing (429, 503).
+bool may_have_acted(const HttpResponse& response, const std::exception_ptr& failure) {
+  if (!failure) return response.status_code != 429 && response.status_code != 503;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const CancelledError& e) {
+    return e.request_sent();
+  } catch (const TransportError& e) {
+    return e.request_sent();
+  } catch (const ApiError& e) {
+    return e.status_code() != 429 && e.status_code() != 503;
+  } catch (...) {
+    return true;
+  }
+}
+
+bool is_cancellation(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const CancelledError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
+std::exception_ptr Attempts::cancelled_error() const {
+  std::string what = spec_.request.method + " " +
+                     redact(loggable_url(spec_.request), settings_.options.api_key) + ": cancelled";
+  if (sent_ && !is_idempotent(spec_.request.method)) {
+    what += "; the request was sent, so the server may have acted on it";
+  }
+  return std::make_exception_ptr(CancelledError(what, sent_));
+}
+
+HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
+                              const HttpRequest& request, const StreamSink* sink) {
+  if (!request.cancel.can_be_cancelled() || transport->supports_cancellation()) {
+    return sink != nullptr ? transport->send_streaming(request, *sink) : transport->send(request);
+  }
+  if (request.cancel.cancelled()) {
+    throw CancelledError(request.method + " " + loggable_url(request) + ": cancelled", false);
+  }
+  // Shared with the thread that sends: it may outlive this call.
+  struct Exchange {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool finished = false;
+    bool abandoned = false;  // the caller left: the sink must not be called any more
+    HttpResponse response;
+    std::exception_ptr error;
+  };
+  auto exchange = std::make_shared<Exchange>();
+  // The sink is the caller's: it is called under the lock, and never once the caller left.
+  StreamSink forward;
+  if (sink != nullptr) {
+    forward.on_head = [exchange, sink](int status, const Headers& headers) {
+      std::lock_guard<std::mutex> lock(exchange->mutex);
+      if (exchange->abandoned) throw CancelledError("cancelled", true);
+      if (sink->on_head) sink->on_head(status, headers);
+    };
+    forward.on_body = [exchange, sink](std::string_view chunk) {
+      std::lock_guard<std::mutex> lock(exchange->mutex);
+      if (exchange->abandoned) throw CancelledError("cancelled", true);
+      sink->on_body(chunk);
+    };
+  }
+  std::thread([exchange, transport, request, forward, streaming = sink != nullptr] {
+    HttpResponse response;
+    std::exception_ptr error;
+    try {
+      response = streaming ? transport->send_streaming(request, forward) : transport->send(request);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    {
+      std::lock_guard<std::mutex> lock(exchange->mutex);
+      exchange->finished = true;
+      exchange->response = std::move(response);
+      exchange->error = std::move(error);
+    }
+    exchange->cv.notify_all();
+  }).detach();
+  auto registration = request.cancel.on_cancel([exchange] {
+    { std::lock_guard<std::mutex> lock(exchange->mutex); }
+    exchange->cv.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(exchange->mutex);
+  exchange->cv.wait(lock, [&] { return exchange->finished || request.cancel.cancelled(); });
+  if (!exchange->finished) {
+    exchange->abandoned = true;
+    throw CancelledError(request.method + " " + loggable_url(request) +
+                             ": cancelled; the transport cannot be interrupted, so the request "
+                             "may still reach the server",
+                         true);
+  }
+  if (exchange->error) std::rethrow_exception(exchange->error);
+  return std::move(exchange->response);
+}
+
 const HttpRequest& Attempts::start() {
   ++attempt_;
   hop_ = 0;
@@ -66,6 +195,8 @@ Attempts::Decision Attempts::finish(HttpResponse response, std::exception_ptr fa
       failure = std::current_exception();
     }
   }
+  if (may_have_acted(response, failure)) sent_ = true;
+  if (failure && is_cancellation(failure)) failure = cancelled_error();
   Outcome outcome =
       classify(first_, spec_.retry, std::move(response), failure, settings_.options.api_key);
   notify(settings_, first_, attempt_, outcome,
@@ -81,18 +212,18 @@ Attempts::Decision Attempts::finish(HttpResponse response, std::exception_ptr fa
 }
 
 HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock) {
-  Transport& transport = *settings.options.transport;
+  const std::shared_ptr<Transport>& transport = settings.options.transport;
   Attempts attempts(settings, std::move(spec));
   const StreamSink* sink = attempts.spec().sink;
   for (;;) {
+    if (attempts.cancel().cancelled()) std::rethrow_exception(attempts.cancelled_error());
     const HttpRequest* request = &attempts.start();
     attempts.started(clock.now());
     HttpResponse response;
     std::exception_ptr failure;
     try {
       for (;;) {
-        response =
-            sink != nullptr ? transport.send_streaming(*request, *sink) : transport.send(*request);
+        response = send_cancellable(transport, *request, sink);
         request = attempts.next_hop(response, clock.now());
         if (request == nullptr) break;
       }
@@ -102,7 +233,9 @@ HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock)
     auto decision = attempts.finish(std::move(response), failure, clock.now());
     if (!decision.error) return std::move(decision.response);
     if (!decision.retry_in) std::rethrow_exception(decision.error);
-    clock.sleep_for(*decision.retry_in);
+    if (!clock.nap(*decision.retry_in, attempts.cancel())) {
+      std::rethrow_exception(attempts.cancelled_error());
+    }
   }
 }
 
@@ -135,6 +268,11 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
   void on_result(AsyncEngine::Result result) {
     if (result.shutting_down) {
       done({}, result.error);
+      return;
+    }
+    if (result.cancelled_unsent) {
+      // Cancelled while it waited for its time or a slot: this attempt never went out.
+      done({}, attempts.cancelled_error());
       return;
     }
     if (first_hop) attempts.started(result.started);

@@ -9,10 +9,12 @@
 #include <chrono>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <thread>
 
 #include "async_engine.hpp"
+#include "pixxel/cancellation.hpp"
 #include "pixxel/options.hpp"
 #include "pixxel/transport.hpp"
 #include "retry_rules.hpp"
@@ -24,9 +26,13 @@ namespace pixxel::internal {
 class Clock {
  public:
   using time_point = std::chrono::steady_clock::time_point;
+  using duration = std::chrono::steady_clock::duration;
   virtual ~Clock() = default;
   virtual time_point now() const { return std::chrono::steady_clock::now(); }
   virtual void sleep_for(std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); }
+  // Sleeps like sleep_for, but returns false as soon as `cancel` is cancelled (at once if it
+  // already is). A token that cannot be cancelled sleeps through sleep_for.
+  virtual bool nap(std::chrono::milliseconds delay, const CancellationToken& cancel);
   // The real one, shared by every client.
   static Clock& real();
 };
@@ -68,8 +74,13 @@ class Attempts {
   // attempt. Throws pixxel::Error for a redirect it will not follow.
   const HttpRequest* next_hop(const HttpResponse& response, Clock::time_point now);
   // Ends the attempt with its answer or failure (a pixxel::Error), tells on_request, and
-  // decides.
+  // decides. A CancelledError is final, and says the request was sent when any attempt may
+  // have reached the server.
   Decision finish(HttpResponse response, std::exception_ptr failure, Clock::time_point now);
+
+  // The call's cancellation, and the CancelledError for it between attempts.
+  const CancellationToken& cancel() const { return spec_.request.cancel; }
+  std::exception_ptr cancelled_error() const;
 
  private:
   const Settings& settings_;
@@ -79,7 +90,15 @@ class Attempts {
   int attempt_ = 0;
   int hop_ = 0;
   Clock::time_point started_;
+  bool sent_ = false;  // an attempt may have reached the server (and acted on the request)
 };
+
+// Sends one request through `transport` on the calling thread (streamed into `sink` if set).
+// A transport that cannot be interrupted is, for a cancellable request, run on a thread of its
+// own, so that a cancellation returns at once (CancelledError) and the exchange goes on
+// unheard; the sink is no longer called after that.
+HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
+                              const HttpRequest& request, const StreamSink* sink);
 
 // Runs `spec` to its end on the calling thread: the 2xx answer, or throws the last error.
 HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock);

@@ -33,6 +33,17 @@ std::string describe_url(const std::string& url, std::string_view key) {
 
 }  // namespace
 
+std::string retry_policy_problem(const RetryPolicy& retry, const std::string& prefix) {
+  if (retry.max_retries < 0) return prefix + "max_retries must not be negative";
+  if (retry.initial_backoff.count() < 0) return prefix + "initial_backoff must not be negative";
+  if (retry.max_backoff.count() < 0) return prefix + "max_backoff must not be negative";
+  if (retry.max_retry_after.count() < 0) return prefix + "max_retry_after must not be negative";
+  if (!(retry.multiplier >= 1.0) || !std::isfinite(retry.multiplier)) {
+    return prefix + "multiplier must be a finite number of at least 1";
+  }
+  return {};
+}
+
 Settings resolve_settings(ClientOptions options) {
   Settings out;
   ClientOptions& o = out.options;
@@ -72,13 +83,8 @@ Settings resolve_settings(ClientOptions options) {
 
   check_duration("connect_timeout", o.connect_timeout);
   check_duration("timeout", o.timeout);
-  const RetryPolicy& retry = o.retry;
-  if (retry.max_retries < 0) throw ConfigurationError("retry.max_retries must not be negative");
-  check_duration("retry.initial_backoff", retry.initial_backoff);
-  check_duration("retry.max_backoff", retry.max_backoff);
-  check_duration("retry.max_retry_after", retry.max_retry_after);
-  if (!(retry.multiplier >= 1.0) || !std::isfinite(retry.multiplier)) {
-    throw ConfigurationError("retry.multiplier must be a finite number of at least 1");
+  if (std::string problem = retry_policy_problem(o.retry, "retry."); !problem.empty()) {
+    throw ConfigurationError(problem);
   }
   if (o.max_response_bytes == 0) throw ConfigurationError("max_response_bytes must be positive");
   if (o.max_concurrent_requests == 0) {

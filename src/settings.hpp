@@ -21,6 +21,10 @@ struct Settings {
 // Resolves and checks `options`; throws ConfigurationError. Does no I/O.
 Settings resolve_settings(ClientOptions options);
 
+// What is wrong with `retry`, its fields named after `prefix` ("retry." for the client's), or
+// "" when nothing is.
+std::string retry_policy_problem(const RetryPolicy& retry, const std::string& prefix);
+
 }  // namespace pixxel::internal
 
 #endif  // PIXXEL_SETTINGS_HPP_

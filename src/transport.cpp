@@ -16,6 +16,8 @@ HttpResponse Transport::send_streaming(const HttpRequest& request, const StreamS
 
 bool Transport::send_async(HttpRequest, Completion) { return false; }
 
+bool Transport::supports_cancellation() const { return false; }
+
 std::optional<std::string> find_header(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
     if (internal::iequals(key, name)) return value;

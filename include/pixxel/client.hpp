@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "pixxel/call_options.hpp"
+#include "pixxel/connection.hpp"
 #include "pixxel/download.hpp"
 #include "pixxel/export.hpp"
 #include "pixxel/list_jobs_query.hpp"
@@ -34,9 +36,17 @@ namespace pixxel {
 /// `TimeoutError` when no answer arrived, `ResponseTooLargeError`, and `DecodeError` for a
 /// 2xx answer that is not the expected JSON.
 ///
+/// @par Per-call options and cancellation
+/// Every call takes a last `const CallOptions&`: its own timeout, retry policy, or a
+/// `CancellationToken` that ends it with `CancelledError` (see `CallOptions`).
+///
+/// @par Testing
+/// The client is a thin value over a `Connection`; give it a
+/// `pixxel::mocks::MockConnection` to test your code without a server.
+///
 /// @par Thread Safety
 /// One client may be shared by any number of threads, and its calls made concurrently.
-/// Copies share the same connections and settings; copying is cheap.
+/// Copies share the same connection and settings; copying is cheap.
 class PIXXEL_EXPORT PixxelClient {
  public:
   /// Reads the options (and the environment for what they leave empty) and checks them.
@@ -46,12 +56,17 @@ class PIXXEL_EXPORT PixxelClient {
   ///     without `allow_insecure_http`.
   explicit PixxelClient(ClientOptions options = {});
 
+  /// A client over `connection` (the real one from `make_connection`, or a mock).
+  /// @throws InvalidArgumentError for a null connection.
+  explicit PixxelClient(std::shared_ptr<Connection> connection);
+
   /// Creates a job from a workflow: `POST /v0/workflows/{workflow_id}/jobs?project_id=...`.
   ///
   /// The job may still be queued or running when this returns. Never retried after the
   /// request may have reached the server unless `RetryPolicy::retry_non_idempotent`.
   /// @throws InvalidArgumentError for an empty id, `.` or `..`, or control characters.
-  Job create_job(std::string_view workflow_id, std::string_view project_id);
+  Job create_job(std::string_view workflow_id, std::string_view project_id,
+                 const CallOptions& options = {});
 
   /// `create_job` without blocking: the answer, or the same typed error, arrives through the
   /// future. Runs on the client's single libcurl multi loop (no thread per call), with the
@@ -67,18 +82,22 @@ class PIXXEL_EXPORT PixxelClient {
   /// for (const auto& wf : workflows) jobs.push_back(client.create_job_async(wf, project));
   /// for (auto& f : jobs) std::cout << f.get().id << "\n";
   /// @endcode
-  std::future<Job> create_job_async(std::string_view workflow_id, std::string_view project_id);
+  std::future<Job> create_job_async(std::string_view workflow_id, std::string_view project_id,
+                                    const CallOptions& options = {});
 
   /// `get_job` without blocking; see `create_job_async`.
-  std::future<Job> get_job_async(std::string_view workflow_id, std::string_view job_id);
+  std::future<Job> get_job_async(std::string_view workflow_id, std::string_view job_id,
+                                 const CallOptions& options = {});
 
   /// The job as it is now: `GET /v0/workflows/{workflow_id}/jobs/{job_id}`.
   /// @throws NotFoundError for an unknown job.
-  Job get_job(std::string_view workflow_id, std::string_view job_id);
+  Job get_job(std::string_view workflow_id, std::string_view job_id,
+              const CallOptions& options = {});
 
   /// A workflow's jobs: `GET /v0/workflows/{workflow_id}/jobs`, with the non-empty filters of
   /// `query`. The server leaves `tasks`, `spec` and `val_errors` out of listed jobs.
-  std::vector<Job> list_jobs(std::string_view workflow_id, const ListJobsQuery& query = {});
+  std::vector<Job> list_jobs(std::string_view workflow_id, const ListJobsQuery& query = {},
+                             const CallOptions& options = {});
 
   /// Polls `get_job` until the job's status is terminal (`is_terminal_status`), and returns
   /// it, whether it completed or failed: check `status`.
@@ -94,18 +113,29 @@ class PIXXEL_EXPORT PixxelClient {
   /// @throws TimeoutError when `options.timeout` passes first; the first permanent error of a
   ///     poll (NotFoundError, DecodeError, ...); InvalidArgumentError for a non-positive
   ///     `poll_interval` or a `max_poll_interval` below it.
+  /// `call` applies to each poll (timeout, retry); its token cancels the whole wait, also
+  /// during a pause.
   Job wait_for_job(std::string_view workflow_id, std::string_view job_id,
-                   const WaitOptions& options = {});
+                   const WaitOptions& options = {}, const CallOptions& call = {});
+
+  /// `wait_for_job` without blocking: the final job, or the error, through the future. With
+  /// the real connection its polls run on the client's asynchronous loop and its pauses are
+  /// timers there (no thread per wait); `WaitOptions`' callbacks run on that loop's thread.
+  /// A connection without a loop of its own (a mock) is waited on from a thread of its own.
+  /// Argument errors arrive through the future too.
+  std::future<Job> wait_for_job_async(std::string_view workflow_id, std::string_view job_id,
+                                      WaitOptions options = {}, CallOptions call = {});
 
   /// Asks for a link to a ZIP of the job's files:
   /// `PUT /v0/workflows/{workflow_id}/jobs/{job_id}/download`. The link's `status` is
   /// "pending" until the archive is ready; ask again later.
-  DownloadLink download_job(std::string_view workflow_id, std::string_view job_id);
+  DownloadLink download_job(std::string_view workflow_id, std::string_view job_id,
+                            const CallOptions& options = {});
 
   /// Asks for a link to a ZIP of one task's files:
   /// `PUT /v0/workflows/{workflow_id}/jobs/{job_id}/tasks/{task_id}/download`.
   DownloadLink download_task(std::string_view workflow_id, std::string_view job_id,
-                             std::string_view task_id);
+                             std::string_view task_id, const CallOptions& options = {});
 
   /// Saves the archive behind a ready link to `path`, streaming it to disk (no size cap,
   /// little memory). The signed URL needs no key, and the key is never sent to it. The file
@@ -119,8 +149,9 @@ class PIXXEL_EXPORT PixxelClient {
   /// than stitched onto the old one's head); otherwise, or when the server sends the whole
   /// object anyway, the file starts over. A body shorter than announced is a broken transfer.
   ///
-  /// Uses the client's TLS settings and `connect_timeout`; `timeout` bounds how long the
-  /// download may stall without receiving a byte, not its total length.
+  /// Uses the connection's transport, TLS settings and `connect_timeout`; `timeout` (or
+  /// `call.timeout`) bounds how long the download may stall without receiving a byte, not its
+  /// total length. Cancelled through `call.cancel`, it removes what it wrote (no file left).
   /// @returns the number of bytes written: the announced length, when there was one.
   /// @throws InvalidArgumentError when the link is not "ready" or has no http(s) URL, or
   ///     something is at `path` (a file, a symlink, even one that appeared during the
@@ -128,14 +159,16 @@ class PIXXEL_EXPORT PixxelClient {
   ///     TransportError, also when the body stays shorter than announced; Error when the file
   ///     cannot be written.
   std::uint64_t save_download(const DownloadLink& link, const std::string& path,
-                              const SaveOptions& options = {});
+                              const SaveOptions& options = {}, const CallOptions& call = {});
 
   /// The base URL requests go to, without a trailing `/`.
   const std::string& base_url() const noexcept;
 
+  /// The connection the client calls (shared by its copies).
+  const std::shared_ptr<Connection>& connection() const noexcept { return connection_; }
+
  private:
-  class Impl;
-  std::shared_ptr<Impl> impl_;
+  std::shared_ptr<Connection> connection_;
 };
 
 }  // namespace pixxel

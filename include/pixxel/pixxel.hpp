@@ -4,7 +4,10 @@
 /// @file
 /// Everything in the SDK, in one include.
 
+#include "pixxel/call_options.hpp"
+#include "pixxel/cancellation.hpp"
 #include "pixxel/client.hpp"
+#include "pixxel/connection.hpp"
 #include "pixxel/curl_transport.hpp"
 #include "pixxel/download.hpp"
 #include "pixxel/errors.hpp"

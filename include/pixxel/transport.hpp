@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "pixxel/cancellation.hpp"
 #include "pixxel/export.hpp"
 
 namespace pixxel {
@@ -35,6 +36,10 @@ struct HttpRequest {
   std::size_t max_response_bytes = 0;            ///< Largest body kept; 0: no limit.
   /// Give up when no byte arrives for this long (for long downloads); 0 means never.
   std::chrono::milliseconds stall_timeout{0};
+  /// The call's cancellation (`CallOptions::cancel`). A transport that
+  /// `supports_cancellation()` ends the exchange soon after it is cancelled, with
+  /// `CancelledError`; others may ignore it.
+  CancellationToken cancel;
 };
 
 /// One HTTP answer, whatever its status.
@@ -91,6 +96,15 @@ class PIXXEL_EXPORT Transport {
   /// threads of its own, at most `ClientOptions::max_concurrent_requests` of them, reused
   /// from call to call.
   virtual bool send_async(HttpRequest request, Completion done);
+
+  /// Whether `send`, `send_streaming` and `send_async` end an exchange soon (well within
+  /// 100 ms) after `HttpRequest::cancel` is cancelled, with `CancelledError` (its
+  /// `request_sent()` saying whether any byte of the request may have left). The default is
+  /// false: the client cannot interrupt such a transport, so a cancelled blocking call returns
+  /// at once with `CancelledError` (`request_sent()` true) while the exchange goes on, on a
+  /// thread of its own, and finishes unheard; an asynchronous one likewise stops waiting for
+  /// it. The libcurl transport says true.
+  virtual bool supports_cancellation() const;
 };
 
 /// The value of the first header named `name` (compared case-insensitively), if any.

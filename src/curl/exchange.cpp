@@ -4,6 +4,7 @@
 
 #include "curl/exchange.hpp"
 
+#include "pixxel/cancellation.hpp"
 #include "pixxel/errors.hpp"
 #include "redact.hpp"
 #include "retry_rules.hpp"
@@ -197,6 +198,15 @@ size_t CurlExchange::on_body(char* data, size_t size, size_t count, void* self_p
   }
   self->response_.body.append(data, n);
   return n;
+}
+
+std::exception_ptr CurlExchange::cancelled() const {
+  const bool sent = wrote_request();
+  std::string what = request_.method + " " + loggable_url(request_) + ": cancelled";
+  if (sent && !is_idempotent(request_.method)) {
+    what += "; the request was sent, so the server may have acted on it";
+  }
+  return std::make_exception_ptr(CancelledError(what, sent));
 }
 
 HttpResponse CurlExchange::finish(CURLcode code) {

@@ -28,6 +28,13 @@ class CurlExchange {
   // ResponseTooLargeError.
   HttpResponse finish(CURLcode code);
 
+  // The CancelledError for a transfer stopped before its end; it says whether any byte of
+  // the request had left.
+  std::exception_ptr cancelled() const;
+
+  // Whether any byte of the request has been written to a connection so far.
+  bool wrote_any() const { return wrote_request(); }
+
  private:
   static size_t on_header(char* data, size_t size, size_t count, void* self);
   static size_t on_body(char* data, size_t size, size_t count, void* self);

@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "curl/exchange.hpp"
+#include "pixxel/cancellation.hpp"
 #include "pixxel/errors.hpp"
+#include "redact.hpp"
 
 namespace pixxel::internal {
 
@@ -13,6 +15,8 @@ struct MultiLoop::Exchange {
   Transport::Completion done;
   CurlEasy easy;
   std::unique_ptr<CurlExchange> state;
+  // Last: unregistered first, while the rest is still whole.
+  CancellationRegistration cancel_registration;
 };
 
 namespace {
@@ -47,6 +51,15 @@ void MultiLoop::start(HttpRequest request, Transport::Completion done) {
   auto exchange = std::make_unique<Exchange>();
   exchange->request = std::move(request);
   exchange->done = std::move(done);
+  // Wakes the loop from curl_multi_poll, which may otherwise wait up to a second.
+  exchange->cancel_registration =
+      exchange->request.cancel.on_cancel([this, target = exchange.get()] {
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          cancelled_.push_back(target);
+        }
+        curl_multi_wakeup(multi_.get());
+      });
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!stopping_) submitted_.push_back(std::move(exchange));
@@ -66,6 +79,13 @@ void MultiLoop::start_submitted() {
     batch.swap(submitted_);
   }
   for (auto& exchange : batch) {
+    if (exchange->request.cancel.cancelled()) {
+      exchange->done({}, std::make_exception_ptr(CancelledError(
+                             exchange->request.method + " " + loggable_url(exchange->request) +
+                                 ": cancelled before it was sent",
+                             false)));
+      continue;
+    }
     if (!idle_.empty()) {
       exchange->easy = std::move(idle_.back());
       idle_.pop_back();
@@ -110,6 +130,27 @@ void MultiLoop::finish(CURL* easy, CURLcode code) {
   exchange->done(std::move(response), std::move(error));
 }
 
+void MultiLoop::stop_cancelled() {
+  std::vector<const Exchange*> batch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    batch.swap(cancelled_);
+  }
+  for (const Exchange* target : batch) {
+    auto it = std::find_if(running_.begin(), running_.end(),
+                           [&](const auto& entry) { return entry.second.get() == target; });
+    // A stale entry (the exchange already ended) is not there, or is another, live exchange
+    // at the same address: only one whose own token was cancelled is stopped.
+    if (it == running_.end() || !it->second->request.cancel.cancelled()) continue;
+    std::unique_ptr<Exchange> exchange = std::move(it->second);
+    running_.erase(it);
+    curl_multi_remove_handle(multi_.get(), exchange->easy.get());
+    std::exception_ptr error = exchange->state->cancelled();
+    exchange->state.reset();
+    exchange->done({}, std::move(error));
+  }
+}
+
 void MultiLoop::loop() {
   for (;;) {
     {
@@ -117,6 +158,7 @@ void MultiLoop::loop() {
       if (stopping_) break;
     }
     start_submitted();
+    stop_cancelled();
     int still_running = 0;
     curl_multi_perform(multi_.get(), &still_running);
     int queued = 0;

@@ -26,7 +26,9 @@ class MultiLoop {
   MultiLoop(const MultiLoop&) = delete;
   MultiLoop& operator=(const MultiLoop&) = delete;
 
-  // Starts `request` on the loop; `done` runs exactly once, on the loop thread.
+  // Starts `request` on the loop; `done` runs exactly once, on the loop thread (or on this
+  // one, when the loop is stopping). A cancelled `request.cancel` ends it at once with
+  // CancelledError.
   void start(HttpRequest request, Transport::Completion done);
 
  private:
@@ -35,6 +37,7 @@ class MultiLoop {
   void loop();
   void start_submitted();
   void finish(CURL* easy, CURLcode code);
+  void stop_cancelled();
   void fail_everything();
 
   CURLSH* share_;
@@ -44,6 +47,7 @@ class MultiLoop {
   std::mutex mutex_;
   bool stopping_ = false;                             // guarded by mutex_
   std::vector<std::unique_ptr<Exchange>> submitted_;  // guarded by mutex_
+  std::vector<const Exchange*> cancelled_;            // guarded by mutex_; may be stale
 
   // Loop thread only. Declared after multi_: easy handles go before the multi handle.
   std::map<CURL*, std::unique_ptr<Exchange>> running_;

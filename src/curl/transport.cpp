@@ -6,6 +6,7 @@
 #include "curl/exchange.hpp"
 #include "curl/handles.hpp"
 #include "curl/multi_loop.hpp"
+#include "pixxel/cancellation.hpp"
 #include "pixxel/curl_transport.hpp"
 #include "pixxel/errors.hpp"
 
@@ -32,14 +33,16 @@ class CurlTransport final : public Transport {
   HttpResponse send(const HttpRequest& request) override {
     Lease lease(*this);
     CurlExchange exchange(lease.get(), share_.get(), request, options_);
-    return exchange.finish(curl_easy_perform(lease.get()));
+    return perform(lease, exchange, request.cancel);
   }
 
   HttpResponse send_streaming(const HttpRequest& request, const StreamSink& sink) override {
     Lease lease(*this);
     CurlExchange exchange(lease.get(), share_.get(), request, options_, &sink);
-    return exchange.finish(curl_easy_perform(lease.get()));
+    return perform(lease, exchange, request.cancel);
   }
+
+  bool supports_cancellation() const override { return true; }
 
   bool send_async(HttpRequest request, Completion done) override {
     // The loop thread starts with the first asynchronous request, not with the transport.
@@ -50,39 +53,83 @@ class CurlTransport final : public Transport {
   }
 
  private:
-  // Borrows an idle easy handle (and so its open connections) for one request.
+  // An easy handle with a multi handle of its own, which holds its open connections. What
+  // curl_easy_perform does inside, but with a wait that a cancellation can wake
+  // (curl_multi_wakeup) rather than one that only a timeout or the progress callback ends.
+  struct Handles {
+    CurlMulti multi;  // declared first, destroyed last: the easy handle goes before it
+    CurlEasy easy;
+  };
+
+  // Borrows idle handles (and so their open connections) for one request.
   class Lease {
    public:
-    explicit Lease(CurlTransport& owner) : owner_(owner), easy_(owner.acquire()) {}
-    ~Lease() { owner_.release(std::move(easy_)); }
+    explicit Lease(CurlTransport& owner) : owner_(owner), handles_(owner.acquire()) {}
+    ~Lease() { owner_.release(std::move(handles_)); }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    CURL* get() const { return easy_.get(); }
+    CURL* get() const { return handles_.easy.get(); }
+    CURLM* multi() const { return handles_.multi.get(); }
 
    private:
     CurlTransport& owner_;
-    CurlEasy easy_;
+    Handles handles_;
   };
+
+  static HttpResponse perform(const Lease& lease, CurlExchange& exchange,
+                              const CancellationToken& cancel) {
+    CURLM* multi = lease.multi();
+    CURL* easy = lease.get();
+    if (curl_multi_add_handle(multi, easy) != CURLM_OK) {
+      throw TransportError("libcurl could not start the request", false);
+    }
+    // Removed on every way out; the connection stays in the multi handle's cache.
+    struct Added {
+      CURLM* multi;
+      CURL* easy;
+      ~Added() { curl_multi_remove_handle(multi, easy); }
+    } added{multi, easy};
+    const CancellationRegistration woken = cancel.on_cancel([multi] { curl_multi_wakeup(multi); });
+    for (;;) {
+      if (cancel.cancelled()) std::rethrow_exception(exchange.cancelled());
+      int running = 0;
+      if (curl_multi_perform(multi, &running) != CURLM_OK) {
+        throw TransportError("libcurl could not drive the request", exchange.wrote_any());
+      }
+      int queued = 0;
+      while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+        if (message->msg == CURLMSG_DONE && message->easy_handle == easy) {
+          return exchange.finish(message->data.result);
+        }
+      }
+      // Bounded by libcurl's own next timeout (curl_multi_poll takes the smaller).
+      curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    }
+  }
 
   static constexpr std::size_t kMaxIdleHandles = 16;
 
-  CurlEasy acquire() {
+  Handles acquire() {
     {
       std::lock_guard<std::mutex> lock(pool_mutex_);
       if (!idle_.empty()) {
-        CurlEasy easy = std::move(idle_.back());
+        Handles handles = std::move(idle_.back());
         idle_.pop_back();
-        return easy;
+        return handles;
       }
     }
-    CurlEasy easy(curl_easy_init());
-    if (!easy) throw TransportError("libcurl could not create a handle", false);
-    return easy;
+    Handles handles;
+    handles.multi.reset(curl_multi_init());
+    handles.easy.reset(curl_easy_init());
+    if (!handles.multi || !handles.easy) {
+      throw TransportError("libcurl could not create a handle", false);
+    }
+    return handles;
   }
 
-  void release(CurlEasy easy) noexcept {
+  void release(Handles handles) noexcept {
     std::lock_guard<std::mutex> lock(pool_mutex_);
-    if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(easy));
+    if (idle_.size() < kMaxIdleHandles) idle_.push_back(std::move(handles));
   }
 
   static void lock(CURL*, curl_lock_data data, curl_lock_access, void* self) {
@@ -97,7 +144,7 @@ class CurlTransport final : public Transport {
   CurlShare share_;
   std::mutex pool_mutex_;
   // Declared after share_ so that the easy handles are cleaned up before the share they use.
-  std::vector<CurlEasy> idle_;
+  std::vector<Handles> idle_;
   std::once_flag multi_once_;
   std::unique_ptr<MultiLoop> multi_;
 };

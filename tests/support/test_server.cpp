@@ -8,7 +8,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "text.hpp"
@@ -47,7 +50,6 @@ int bind_loopback(int backlog, int& port) {
   port = ntohs(addr.sin_port);
   return fd;
 }
-
 
 void wait_until_running(const httplib::Server& server) {
   // httplib's stop() does nothing until the listen loop has started, so a test that ends
@@ -198,6 +200,22 @@ BlackholeServer::BlackholeServer() {
 BlackholeServer::~BlackholeServer() {
   for (int fd : fillers_) ::close(fd);
   ::close(listen_fd_);
+}
+
+std::size_t connecting_sockets(int port) {
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  std::getline(table, line);  // the header
+  char remote[32];
+  std::snprintf(remote, sizeof remote, "0100007F:%04X", static_cast<unsigned>(port));
+  std::size_t count = 0;
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, peer, state;
+    fields >> slot >> local >> peer >> state;
+    if (peer == remote && state == "02") ++count;  // 02: TCP_SYN_SENT
+  }
+  return count;
 }
 
 std::string gzip(const std::string& text) {

@@ -127,12 +127,17 @@ class BlackholeServer {
   BlackholeServer(const BlackholeServer&) = delete;
   BlackholeServer& operator=(const BlackholeServer&) = delete;
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
 
  private:
   int listen_fd_ = -1;
   int port_ = 0;
   std::vector<int> fillers_;
 };
+
+// Sockets of this machine still connecting (SYN_SENT) to 127.0.0.1:`port`, from /proc/net/tcp:
+// how a test sees that a client is inside its connect to a BlackholeServer.
+std::size_t connecting_sockets(int port);
 
 // gzip-compresses `text` (RFC 1952), as a server with Content-Encoding: gzip would.
 std::string gzip(const std::string& text);

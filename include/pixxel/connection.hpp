@@ -1,0 +1,73 @@
+#ifndef PIXXEL_CONNECTION_HPP_
+#define PIXXEL_CONNECTION_HPP_
+
+/// @file
+/// `Connection`: what a `PixxelClient` calls, one virtual per API call, so that code built on
+/// the client can be tested with a mock (`pixxel/mocks/mock_connection.hpp`) and no server.
+
+#include <future>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "pixxel/call_options.hpp"
+#include "pixxel/download.hpp"
+#include "pixxel/export.hpp"
+#include "pixxel/list_jobs_query.hpp"
+#include "pixxel/models.hpp"
+#include "pixxel/options.hpp"
+#include "pixxel/wait_options.hpp"
+
+namespace pixxel {
+
+/// The calls of the Pixxel API, as a `PixxelClient` makes them. `make_connection` makes the
+/// real one; `pixxel::mocks::MockConnection` is a gmock mock of it. Each call gets the
+/// client's arguments unchecked and the call's `CallOptions`; its errors are the client's.
+///
+/// `PixxelClient::wait_for_job` and `save_download` are not calls of their own: the client
+/// writes them over `get_job` and `options()`, so a mocked `get_job` drives a real wait.
+///
+/// @par Thread Safety
+/// An implementation must accept calls from many threads at once (the real one does).
+class PIXXEL_EXPORT Connection {
+ public:
+  virtual ~Connection() = default;
+
+  virtual Job create_job(std::string_view workflow_id, std::string_view project_id,
+                         const CallOptions& options) = 0;
+  virtual Job get_job(std::string_view workflow_id, std::string_view job_id,
+                      const CallOptions& options) = 0;
+  virtual std::vector<Job> list_jobs(std::string_view workflow_id, const ListJobsQuery& query,
+                                     const CallOptions& options) = 0;
+  virtual DownloadLink download_job(std::string_view workflow_id, std::string_view job_id,
+                                    const CallOptions& options) = 0;
+  virtual DownloadLink download_task(std::string_view workflow_id, std::string_view job_id,
+                                     std::string_view task_id, const CallOptions& options) = 0;
+  virtual std::future<Job> create_job_async(std::string_view workflow_id,
+                                            std::string_view project_id,
+                                            const CallOptions& options) = 0;
+  virtual std::future<Job> get_job_async(std::string_view workflow_id, std::string_view job_id,
+                                         const CallOptions& options) = 0;
+
+  /// `PixxelClient::wait_for_job_async` on the connection's own loop. The default returns an
+  /// empty (invalid) future, which tells the client that there is no loop: it then waits on
+  /// a thread of its own, polling through `get_job`. The real connection polls and pauses on
+  /// its asynchronous loop's timers.
+  virtual std::future<Job> wait_for_job_async(std::string_view workflow_id, std::string_view job_id,
+                                              const WaitOptions& wait, const CallOptions& options);
+
+  /// The connection's settings: `PixxelClient::base_url` and `save_download` read them
+  /// (its transport, timeouts, retry policy, TLS and `allow_insecure_http`). The default is
+  /// `ClientOptions{}`, with no transport: `save_download` then makes a libcurl one for the
+  /// call. The real connection returns its resolved options (the key and base URL filled in).
+  virtual const ClientOptions& options() const;
+};
+
+/// The real connection: HTTP to `options.base_url`, with `options`' key, retries, limits and
+/// transport (see `PixxelClient(ClientOptions)`). Does no I/O.
+/// @throws ConfigurationError as `PixxelClient(ClientOptions)` does.
+PIXXEL_EXPORT std::shared_ptr<Connection> make_connection(ClientOptions options = {});
+
+}  // namespace pixxel
+
+#endif  // PIXXEL_CONNECTION_HPP_

@@ -1,0 +1,191 @@
+#include "pixxel/connection.hpp"
+
+#include <utility>
+
+#include "connection_impl.hpp"
+#include "decode/decode.hpp"
+#include "endpoints.hpp"
+#include "wait.hpp"
+
+namespace pixxel {
+
+std::future<Job> Connection::wait_for_job_async(std::string_view, std::string_view,
+                                                const WaitOptions&, const CallOptions&) {
+  return {};
+}
+
+const ClientOptions& Connection::options() const {
+  static const ClientOptions defaults;
+  return defaults;
+}
+
+std::shared_ptr<Connection> make_connection(ClientOptions options) {
+  return std::make_shared<internal::RealConnection>(std::move(options));
+}
+
+namespace internal {
+
+namespace endpoints = internal::endpoints;
+
+CallSpec RealConnection::spec(HttpRequest request, const CallOptions& call) const {
+  CallSpec out{std::move(request), settings_.options.retry, nullptr, {}, {}};
+  if (call.timeout) {
+    if (call.timeout->count() < 0) {
+      throw InvalidArgumentError("CallOptions::timeout must not be negative");
+    }
+    out.request.timeout = *call.timeout;
+  }
+  if (call.retry) {
+    if (std::string problem = retry_policy_problem(*call.retry, "CallOptions::retry.");
+        !problem.empty()) {
+      throw InvalidArgumentError(problem);
+    }
+    out.retry = *call.retry;
+  }
+  out.request.cancel = call.cancel;
+  return out;
+}
+
+Job RealConnection::create_job(std::string_view workflow_id, std::string_view project_id,
+                               const CallOptions& options) {
+  auto request = build_request(settings_, endpoints::kCreateJob, {{"workflow_id", workflow_id}},
+                               {{"project_id", project_id, /*required=*/true}});
+  return decode(call(spec(std::move(request), options)), &decode_job);
+}
+
+Job RealConnection::get_job(std::string_view workflow_id, std::string_view job_id,
+                            const CallOptions& options) {
+  auto request = build_request(settings_, endpoints::kGetJob,
+                               {{"workflow_id", workflow_id}, {"job_id", job_id}});
+  return decode(call(spec(std::move(request), options)), &decode_job);
+}
+
+std::future<Job> RealConnection::create_job_async(std::string_view workflow_id,
+                                                  std::string_view project_id,
+                                                  const CallOptions& options) {
+  return call_async(
+      [&] {
+        return build_request(settings_, endpoints::kCreateJob, {{"workflow_id", workflow_id}},
+                             {{"project_id", project_id, /*required=*/true}});
+      },
+      options, &decode_job);
+}
+
+std::future<Job> RealConnection::get_job_async(std::string_view workflow_id,
+                                               std::string_view job_id,
+                                               const CallOptions& options) {
+  return call_async(
+      [&] {
+        return build_request(settings_, endpoints::kGetJob,
+                             {{"workflow_id", workflow_id}, {"job_id", job_id}});
+      },
+      options, &decode_job);
+}
+
+std::vector<Job> RealConnection::list_jobs(std::string_view workflow_id, const ListJobsQuery& query,
+                                           const CallOptions& options) {
+  auto request =
+      build_request(settings_, endpoints::kListJobs, {{"workflow_id", workflow_id}},
+                    {{"id", query.id, false, "ListJobsQuery::id"},
+                     {"status", query.status, false, "ListJobsQuery::status"},
+                     {"created_by", query.created_by, false, "ListJobsQuery::created_by"},
+                     {"created_on", query.created_on, false, "ListJobsQuery::created_on"}});
+  return decode(call(spec(std::move(request), options)), &decode_job_list);
+}
+
+DownloadLink RealConnection::download_job(std::string_view workflow_id, std::string_view job_id,
+                                          const CallOptions& options) {
+  auto request = build_request(settings_, endpoints::kDownloadJob,
+                               {{"workflow_id", workflow_id}, {"job_id", job_id}});
+  return decode(call(spec(std::move(request), options)), &decode_download_link);
+}
+
+DownloadLink RealConnection::download_task(std::string_view workflow_id, std::string_view job_id,
+                                           std::string_view task_id, const CallOptions& options) {
+  auto request =
+      build_request(settings_, endpoints::kDownloadTask,
+                    {{"workflow_id", workflow_id}, {"job_id", job_id}, {"task_id", task_id}});
+  return decode(call(spec(std::move(request), options)), &decode_download_link);
+}
+
+namespace {
+
+// A wait_for_job_async between its steps, owned by the loop's callbacks: each poll is an
+// asynchronous get_job, each pause a timer of the loop.
+struct AsyncWait : std::enable_shared_from_this<AsyncWait> {
+  AsyncWait(RealConnection& c, std::string_view workflow, std::string_view job, WaitOptions wait,
+            CallOptions call_options)
+      : connection(c),
+        workflow_id(workflow),
+        job_id(job),
+        call(std::move(call_options)),
+        rules(std::move(wait), job_id, c.options().api_key, c.clock()) {}
+
+  RealConnection& connection;
+  const std::string workflow_id;
+  const std::string job_id;
+  const CallOptions call;
+  JobWait rules;
+  std::promise<Job> promise;
+
+  void poll() {
+    connection.start_async(
+        [&] {
+          return build_request(connection.settings(), endpoints::kGetJob,
+                               {{"workflow_id", workflow_id}, {"job_id", job_id}});
+        },
+        call, &decode_job,
+        std::function<void(std::optional<Job>, std::exception_ptr)>(
+            [self = shared_from_this()](std::optional<Job> job, std::exception_ptr error) {
+              self->on_poll(std::move(job), std::move(error));
+            }));
+  }
+
+  void on_poll(std::optional<Job> job, std::exception_ptr error) {
+    try {
+      if (error) {
+        rules.on_error(error);
+      } else if (auto done = rules.on_job(std::move(*job))) {
+        promise.set_value(std::move(*done));
+        return;
+      }
+    } catch (...) {
+      promise.set_exception(std::current_exception());
+      return;
+    }
+    connection.engine().schedule(
+        AsyncEngine::Clock::now() + rules.pause(), call.cancel,
+        [self = shared_from_this()](AsyncEngine::Result result) {
+          if (result.cancelled_unsent) {
+            self->promise.set_exception(std::make_exception_ptr(
+                CancelledError("waiting for job " + self->job_id + ": cancelled", false)));
+          } else if (result.error) {
+            self->promise.set_exception(result.error);
+          } else {
+            self->poll();
+          }
+        });
+  }
+};
+
+}  // namespace
+
+std::future<Job> RealConnection::wait_for_job_async(std::string_view workflow_id,
+                                                    std::string_view job_id,
+                                                    const WaitOptions& wait,
+                                                    const CallOptions& options) {
+  std::promise<Job> failed;
+  try {
+    check_wait_arguments(workflow_id, job_id, wait);
+  } catch (const Error&) {
+    failed.set_exception(std::current_exception());
+    return failed.get_future();
+  }
+  auto waiting = std::make_shared<AsyncWait>(*this, workflow_id, job_id, wait, options);
+  std::future<Job> future = waiting->promise.get_future();
+  waiting->poll();
+  return future;
+}
+
+}  // namespace internal
+}  // namespace pixxel

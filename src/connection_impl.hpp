@@ -1,0 +1,142 @@
+#ifndef PIXXEL_CONNECTION_IMPL_HPP_
+#define PIXXEL_CONNECTION_IMPL_HPP_
+
+// The real Connection: the resolved settings, the clock, and the loop of its asynchronous
+// calls, shared by every client made over it. Not public API.
+
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "async_engine.hpp"
+#include "pipeline.hpp"
+#include "pixxel/connection.hpp"
+#include "pixxel/errors.hpp"
+#include "redact.hpp"
+#include "settings.hpp"
+
+namespace pixxel::internal {
+
+class RealConnection final : public Connection {
+ public:
+  explicit RealConnection(ClientOptions options)
+      : settings_(resolve_settings(std::move(options))) {}
+
+  Job create_job(std::string_view workflow_id, std::string_view project_id,
+                 const CallOptions& options) override;
+  Job get_job(std::string_view workflow_id, std::string_view job_id,
+              const CallOptions& options) override;
+  std::vector<Job> list_jobs(std::string_view workflow_id, const ListJobsQuery& query,
+                             const CallOptions& options) override;
+  DownloadLink download_job(std::string_view workflow_id, std::string_view job_id,
+                            const CallOptions& options) override;
+  DownloadLink download_task(std::string_view workflow_id, std::string_view job_id,
+                             std::string_view task_id, const CallOptions& options) override;
+  std::future<Job> create_job_async(std::string_view workflow_id, std::string_view project_id,
+                                    const CallOptions& options) override;
+  std::future<Job> get_job_async(std::string_view workflow_id, std::string_view job_id,
+                                 const CallOptions& options) override;
+  std::future<Job> wait_for_job_async(std::string_view workflow_id, std::string_view job_id,
+                                      const WaitOptions& wait, const CallOptions& options) override;
+  const ClientOptions& options() const override { return settings_.options; }
+
+  const Settings& settings() const { return settings_; }
+  Clock& clock() const { return clock_; }
+
+  // A call of `request` with `call`'s overrides of the client's timeout, retry policy and
+  // cancellation. Throws InvalidArgumentError for bad overrides.
+  CallSpec spec(HttpRequest request, const CallOptions& call) const;
+
+  HttpResponse call(CallSpec spec) { return run_blocking(settings_, std::move(spec), clock_); }
+
+  // One of internal::decode_*: the body, and the key to redact from its errors.
+  template <typename T>
+  using Decoder = T (*)(std::string_view, std::string_view);
+
+  // The answer's body as a T, with the answer's status and request id on a DecodeError.
+  template <typename T>
+  T decode(const HttpResponse& response, Decoder<T> decoder) const {
+    try {
+      return decoder(response.body, settings_.options.api_key);
+    } catch (const DecodeError& e) {
+      throw DecodeError(
+          e.path(), redact(e.reason()), response.status_code,
+          redact(find_header(response.headers, "X-Request-Id").value_or(std::string())));
+    }
+  }
+
+  // The call on the loop; `done` gets the decoded answer or the error, on the loop's thread.
+  // `build` checks the arguments and makes the request; its errors go to `done` too.
+  template <typename Build, typename T>
+  void start_async(Build build, const CallOptions& call, Decoder<T> decoder,
+                   std::function<void(std::optional<T>, std::exception_ptr)> done) {
+    CallSpec call_spec;
+    try {
+      call_spec = spec(build(), call);
+    } catch (const Error&) {
+      done(std::nullopt, std::current_exception());
+      return;
+    }
+    run_async(
+        settings_, engine(), std::move(call_spec),
+        [this, decoder, done = std::move(done)](HttpResponse response, std::exception_ptr error) {
+          if (error) {
+            done(std::nullopt, error);
+            return;
+          }
+          std::optional<T> value;
+          try {
+            value = decode(response, decoder);
+          } catch (...) {
+            done(std::nullopt, std::current_exception());
+            return;
+          }
+          done(std::move(value), nullptr);
+        });
+  }
+
+  // start_async, answered through a future.
+  template <typename Build, typename T>
+  std::future<T> call_async(Build build, const CallOptions& call, Decoder<T> decoder) {
+    auto promise = std::make_shared<std::promise<T>>();
+    std::future<T> future = promise->get_future();
+    start_async(build, call, decoder,
+                std::function<void(std::optional<T>, std::exception_ptr)>(
+                    [promise](std::optional<T> value, std::exception_ptr error) {
+                      if (error) {
+                        promise->set_exception(error);
+                      } else {
+                        promise->set_value(std::move(*value));
+                      }
+                    }));
+    return future;
+  }
+
+  std::string redact(std::string text) const {
+    return internal::redact(std::move(text), settings_.options.api_key);
+  }
+
+  AsyncEngine& engine() {
+    // Started by the first asynchronous call, so that a connection that makes none has no
+    // thread.
+    std::call_once(engine_once_, [this] {
+      engine_ = std::make_unique<AsyncEngine>(settings_.options.transport,
+                                              settings_.options.max_concurrent_requests);
+    });
+    return *engine_;
+  }
+
+ private:
+  Settings settings_;
+  Clock& clock_ = Clock::real();
+  std::once_flag engine_once_;
+  // Last: destroyed first, failing the calls in flight while the rest is still alive.
+  std::unique_ptr<AsyncEngine> engine_;
+};
+
+}  // namespace pixxel::internal
+
+#endif  // PIXXEL_CONNECTION_IMPL_HPP_
