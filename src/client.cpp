@@ -1,5 +1,7 @@
 #include "pixxel/client.hpp"
 
+#include <exception>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -94,10 +96,22 @@ std::future<Job> PixxelClient::wait_for_job_async(std::string_view workflow_id,
   std::thread([client = *this, workflow = std::string(workflow_id), job = std::string(job_id),
                options = std::move(options), call = std::move(call),
                promise = std::move(promise)]() mutable {
-    try {
-      promise.set_value(client.wait_for_job(workflow, job, options, call));
-    } catch (...) {
-      promise.set_exception(std::current_exception());
+    std::optional<Job> done;
+    std::exception_ptr error;
+    {
+      // Let go of the connection before the caller can see the answer: it must not outlive
+      // the wait on this thread (a mock checks its expectations when destroyed).
+      PixxelClient waiting = std::move(client);
+      try {
+        done = waiting.wait_for_job(workflow, job, options, call);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    if (error) {
+      promise.set_exception(error);
+    } else {
+      promise.set_value(std::move(*done));
     }
   }).detach();
   return future;

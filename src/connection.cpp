@@ -110,6 +110,11 @@ DownloadLink RealConnection::download_task(std::string_view workflow_id, std::st
 
 namespace {
 
+std::exception_ptr closed_error() {
+  return std::make_exception_ptr(
+      TransportError("the client was destroyed before the call finished", false));
+}
+
 // A wait_for_job_async between its steps, owned by the loop's callbacks: each poll is an
 // asynchronous get_job, each pause a timer of the loop.
 struct AsyncWait : std::enable_shared_from_this<AsyncWait> {
@@ -142,6 +147,11 @@ struct AsyncWait : std::enable_shared_from_this<AsyncWait> {
   }
 
   void on_poll(std::optional<Job> job, std::exception_ptr error) {
+    if (connection.closing()) {
+      // The client is gone: nothing to ride out, nobody to poll for.
+      promise.set_exception(error ? error : closed_error());
+      return;
+    }
     try {
       if (error) {
         rules.on_error(error);
@@ -161,6 +171,8 @@ struct AsyncWait : std::enable_shared_from_this<AsyncWait> {
                 CancelledError("waiting for job " + self->job_id + ": cancelled", false)));
           } else if (result.error) {
             self->promise.set_exception(result.error);
+          } else if (self->connection.closing()) {
+            self->promise.set_exception(closed_error());
           } else {
             self->poll();
           }

@@ -4,6 +4,7 @@
 // The real Connection: the resolved settings, the clock, and the loop of its asynchronous
 // calls, shared by every client made over it. Not public API.
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,13 @@ class RealConnection final : public Connection {
  public:
   explicit RealConnection(ClientOptions options)
       : settings_(resolve_settings(std::move(options))) {}
+  // Then engine_ goes first: its last callbacks (failing what is in flight) see closing().
+  ~RealConnection() override { closing_ = true; }
+  RealConnection(const RealConnection&) = delete;
+  RealConnection& operator=(const RealConnection&) = delete;
+
+  // True once the connection is being destroyed.
+  bool closing() const { return closing_; }
 
   Job create_job(std::string_view workflow_id, std::string_view project_id,
                  const CallOptions& options) override;
@@ -132,6 +140,7 @@ class RealConnection final : public Connection {
  private:
   Settings settings_;
   Clock& clock_ = Clock::real();
+  std::atomic<bool> closing_{false};
   std::once_flag engine_once_;
   // Last: destroyed first, failing the calls in flight while the rest is still alive.
   std::unique_ptr<AsyncEngine> engine_;

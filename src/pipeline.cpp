@@ -181,6 +181,8 @@ const HttpRequest* Attempts::next_hop(const HttpResponse& response, Clock::time_
       follow_redirect(current_, response, hop_, settings_.base.origin,
                       settings_.options.allow_insecure_http, now, started_ + first_.timeout);
   if (!next) return nullptr;
+  // A redirect is an answer: the request reached a server, which may have acted on it.
+  sent_ = true;
   ++hop_;
   current_ = std::move(*next);
   return &current_;

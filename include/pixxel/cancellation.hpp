@@ -106,6 +106,7 @@ class PIXXEL_EXPORT CancellationSource {
 /// A call was cancelled through its `CallOptions::cancel` token, before it could finish.
 class PIXXEL_EXPORT CancelledError : public Error {
  public:
+  /// @param what the message, naming the call (never the key).
   /// @param request_sent false only when no byte of the request can have reached the server.
   explicit CancelledError(const std::string& what, bool request_sent)
       : Error(what), request_sent_(request_sent) {}

@@ -161,7 +161,8 @@ class PIXXEL_EXPORT PixxelClient {
   std::uint64_t save_download(const DownloadLink& link, const std::string& path,
                               const SaveOptions& options = {}, const CallOptions& call = {});
 
-  /// The base URL requests go to, without a trailing `/`.
+  /// The base URL requests go to, without a trailing `/`: the connection's
+  /// `options().base_url` (empty for a connection that does not say, such as a mock).
   const std::string& base_url() const noexcept;
 
   /// The connection the client calls (shared by its copies).

@@ -33,19 +33,26 @@ class PIXXEL_EXPORT Connection {
  public:
   virtual ~Connection() = default;
 
+  /// `PixxelClient::create_job`.
   virtual Job create_job(std::string_view workflow_id, std::string_view project_id,
                          const CallOptions& options) = 0;
+  /// `PixxelClient::get_job`; also each poll of `PixxelClient::wait_for_job`.
   virtual Job get_job(std::string_view workflow_id, std::string_view job_id,
                       const CallOptions& options) = 0;
+  /// `PixxelClient::list_jobs`.
   virtual std::vector<Job> list_jobs(std::string_view workflow_id, const ListJobsQuery& query,
                                      const CallOptions& options) = 0;
+  /// `PixxelClient::download_job`.
   virtual DownloadLink download_job(std::string_view workflow_id, std::string_view job_id,
                                     const CallOptions& options) = 0;
+  /// `PixxelClient::download_task`.
   virtual DownloadLink download_task(std::string_view workflow_id, std::string_view job_id,
                                      std::string_view task_id, const CallOptions& options) = 0;
+  /// `PixxelClient::create_job_async`.
   virtual std::future<Job> create_job_async(std::string_view workflow_id,
                                             std::string_view project_id,
                                             const CallOptions& options) = 0;
+  /// `PixxelClient::get_job_async`.
   virtual std::future<Job> get_job_async(std::string_view workflow_id, std::string_view job_id,
                                          const CallOptions& options) = 0;
 
