@@ -75,8 +75,9 @@ class PIXXEL_EXPORT PixxelClient {
   /// `transport` without an asynchronous path (`Transport::send_async`) is driven from a pool
   /// of at most `max_concurrent_requests` worker threads, reused from call to call.
   ///
-  /// Destroying the last copy of the client fails the calls still in flight: their futures
-  /// get a `TransportError`. Argument errors arrive through the future too.
+  /// Destroying the last copy of the client (and of its connection, if held elsewhere) fails
+  /// the calls still in flight: their futures get a `TransportError`. Argument errors arrive
+  /// through the future too.
   /// @code
   /// std::vector<std::future<pixxel::Job>> jobs;
   /// for (const auto& wf : workflows) jobs.push_back(client.create_job_async(wf, project));

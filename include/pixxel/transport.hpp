@@ -100,10 +100,10 @@ class PIXXEL_EXPORT Transport {
   /// Whether `send`, `send_streaming` and `send_async` end an exchange soon (well within
   /// 100 ms) after `HttpRequest::cancel` is cancelled, with `CancelledError` (its
   /// `request_sent()` saying whether any byte of the request may have left). The default is
-  /// false: the client cannot interrupt such a transport, so a cancelled blocking call returns
-  /// at once with `CancelledError` (`request_sent()` true) while the exchange goes on, on a
-  /// thread of its own, and finishes unheard; an asynchronous one likewise stops waiting for
-  /// it. The libcurl transport says true.
+  /// false: the client cannot interrupt such a transport, so a blocking call with a token that
+  /// can be cancelled sends each request on a thread of its own, and when cancelled returns at
+  /// once with `CancelledError` (`request_sent()` true) while the exchange finishes unheard; an
+  /// asynchronous call likewise stops waiting for it. The libcurl transport says true.
   virtual bool supports_cancellation() const;
 };
 
