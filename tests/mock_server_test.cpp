@@ -52,8 +52,9 @@ MockOptions options_with(std::chrono::milliseconds job_duration) {
 }
 
 // httplib's client gives up after 5 s without an answer. Under ThreadSanitizer on a loaded
-// machine the first answer of a process can take longer (the server's 256 workers start
-// together), so the tests wait as long as their other deadlines.
+// machine the first answer of a process can take longer (starting a thread there costs
+// milliseconds, and the server starts one per new connection), so the tests wait as long as
+// their other deadlines.
 void allow_slow_answers(httplib::Client& client) {
   client.set_connection_timeout(kDeadline);
   client.set_read_timeout(kDeadline);

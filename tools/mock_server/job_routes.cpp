@@ -4,7 +4,8 @@
 #include <chrono>
 #include <utility>
 
-#include "duplicated_helpers.hpp"
+#include "text.hpp"  // the SDK's own helpers (pixxel_util), compiled in
+#include "url.hpp"
 #include "responses.hpp"
 #include "time_format.hpp"
 #include "zip.hpp"
@@ -69,7 +70,7 @@ void JobRoutes::serve_api(const httplib::Request& req, httplib::Response& res) {
     }
     Captures captures;
     for (std::size_t i = 1; i < match.size(); ++i) {
-      captures.push_back(percent_decode(match.str(i)));
+      captures.push_back(internal::percent_decode(match.str(i)));
     }
     (this->*route.handler)(req, res, captures);
     return;
@@ -109,7 +110,7 @@ void JobRoutes::create_job(const httplib::Request& req, httplib::Response& res,
 void JobRoutes::list_jobs(const httplib::Request& req, httplib::Response& res,
                           const Captures& ids) {
   const std::string id = req.get_param_value("id");
-  const std::string status = lowercase(req.get_param_value("status"));
+  const std::string status = internal::to_lower(req.get_param_value("status"));
   const std::string created_by = req.get_param_value("created_by");
   const std::string created_on = req.get_param_value("created_on");
   std::optional<std::int64_t> day;
@@ -127,7 +128,7 @@ void JobRoutes::list_jobs(const httplib::Request& req, httplib::Response& res,
   for (const auto& job : jobs) {
     if (job->workflow_id != ids[0] || (!id.empty() && job->id != id)) continue;
     if (!created_by.empty() && created_by != "mock-user") continue;
-    if (!status.empty() && lowercase(job->status(job->age(now))) != status) continue;
+    if (!status.empty() && internal::to_lower(job->status(job->age(now))) != status) continue;
     if (day && utc_day(job->created_wall) != *day) continue;
     listed.push_back(render_job(*job, now, true));
   }

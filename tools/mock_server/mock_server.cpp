@@ -12,7 +12,7 @@
 #include <thread>
 #include <utility>
 
-#include "duplicated_helpers.hpp"
+#include "text.hpp"  // the SDK's own helpers (pixxel_util), compiled in
 #include "faults.hpp"
 #include "http_server.hpp"
 #include "job_routes.hpp"
@@ -115,7 +115,7 @@ class MockServer::Impl {
         [this](const httplib::Request& req, httplib::Response& res,
                const httplib::ContentReader& content_reader) {
           if (req.has_header("Content-Length") ||
-              detail::lowercase(req.get_header_value("Transfer-Encoding")).find("chunked") !=
+              internal::to_lower(req.get_header_value("Transfer-Encoding")).find("chunked") !=
                   std::string::npos) {
             content_reader([](const char*, std::size_t) { return true; });
           }

@@ -2,7 +2,8 @@
 
 #include <cstdio>
 
-#include "duplicated_helpers.hpp"
+#include "http_date.hpp"  // the SDK's own helpers (pixxel_util), compiled in
+#include "text.hpp"
 
 namespace pixxel::mock::detail {
 namespace {
@@ -11,6 +12,11 @@ using std::chrono::microseconds;
 
 constexpr std::int64_t kMicrosPerSecond = 1'000'000;
 constexpr std::int64_t kSecondsPerDay = 86'400;
+
+// Rounds towards negative infinity, unlike `/`: times before 1970 count back from a day's start.
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
 
 std::string with_fraction(std::int64_t value, std::int64_t unit, int digits) {
   std::string out = std::to_string(value / unit);
@@ -21,14 +27,9 @@ std::string with_fraction(std::int64_t value, std::int64_t unit, int digits) {
   return out;
 }
 
+// The `count` ASCII digits at `pos`.
 bool digits_at(std::string_view s, std::size_t pos, std::size_t count, int& value) {
-  if (pos + count > s.size()) return false;
-  value = 0;
-  for (std::size_t i = pos; i < pos + count; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    value = value * 10 + (s[i] - '0');
-  }
-  return true;
+  return pos + count <= s.size() && internal::read_digits(s.substr(pos, count), value);
 }
 
 }  // namespace
@@ -82,7 +83,7 @@ std::optional<std::int64_t> parse_utc_day(std::string_view s) {
     return std::nullopt;
   }
   const std::int64_t days =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+      internal::days_from_civil(year, month, day);
   if (s.size() == 10) return days;
 
   int hour = 0, minute = 0, second = 0;
