@@ -4,6 +4,8 @@
 //   - decoding a Job of 20, 1,000 and 10,000 tasks vs nlohmann::json::parse alone, with
 //     the peak heap of the decode against the body size;
 //   - 256 asynchronous calls vs sequential calls, with the server taking 50 ms per answer.
+//   - 256 asynchronous calls at once, on 256 connections, against the in-process mock server
+//     with a latency of 50 ms: it must take them all at once, as users load-test against it.
 // The ratios and their targets are printed at the end; the exit code says whether every
 // target held.
 
@@ -21,6 +23,7 @@
 
 #include "bench_support.hpp"
 #include "decode/decode.hpp"
+#include "mock_server.hpp"
 #include "pixxel/pixxel.hpp"
 
 namespace {
@@ -144,6 +147,31 @@ void BM_256Calls_Async(benchmark::State& state) {
   }
 }
 
+// The mock server as users load-test against it: every /v0/ answer 50 ms late.
+const std::string& slow_mock_url() {
+  static pixxel::mock::MockServer server([] {
+    pixxel::mock::MockOptions options;
+    options.api_key = kKey;
+    options.latency = 50ms;
+    return options;
+  }());
+  static const std::string url = (server.start(), server.base_url());
+  return url;
+}
+
+// All 256 on connections of their own at once, as many clients load-testing the mock would.
+void BM_256Calls_Async_MockServer(benchmark::State& state) {
+  pixxel::ClientOptions options = client_options(slow_mock_url());
+  options.max_concurrent_requests = kCalls;
+  pixxel::PixxelClient client(options);
+  for (auto _ : state) {
+    std::vector<std::future<pixxel::Job>> futures;
+    futures.reserve(kCalls);
+    for (int i = 0; i < kCalls; ++i) futures.push_back(client.create_job_async("wf", "p"));
+    for (auto& f : futures) benchmark::DoNotOptimize(f.get());
+  }
+}
+
 void BM_256Calls_Sequential(benchmark::State& state) {
   pixxel::PixxelClient client(client_options(slow_server().url()));
   for (auto _ : state) {
@@ -168,6 +196,12 @@ BENCHMARK(BM_Decode_Sdk)
     ->ReportAggregatesOnly(true)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_256Calls_Async)
+    ->Iterations(3)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_256Calls_Async_MockServer)
     ->Iterations(3)
     ->Repetitions(3)
     ->ReportAggregatesOnly(true)
@@ -247,6 +281,9 @@ int main(int argc, char** argv) {
   const auto* sequential = reporter.find("BM_256Calls_Sequential");
   if (async != nullptr) {
     check("256 async calls at 50 ms each, wall time (ms)", async->real, 1000, true, "");
+  }
+  if (const auto* mock = reporter.find("BM_256Calls_Async_MockServer")) {
+    check("256 async calls at once, the mock at 50 ms, wall time (ms)", mock->real, 1000, true, "");
   }
   if (async != nullptr && sequential != nullptr) {
     std::printf("%-58s %9.0f ms (%.1fx slower than async)\n", "the same 256 calls sequentially",

@@ -2,8 +2,7 @@
 //
 //   PIXXEL_API_KEY=... create_job WORKFLOW_ID PROJECT_ID
 //
-// PIXXEL_BASE_URL points it elsewhere (for example at pixxel-mock-server). The exit code
-// says which kind of error happened, with the codes of the pixxel CLI (tools/pixxel).
+// PIXXEL_BASE_URL points it elsewhere (for example at pixxel-mock-server).
 
 #include <exception>
 #include <iomanip>
@@ -13,74 +12,33 @@
 
 namespace {
 
-// The pixxel CLI's exit codes, repeated here so that this example stands on its own.
-enum ExitCode : int {
-  kOk = 0,
-  kUnexpected = 1,
-  kUsage = 2,
-  kConfiguration = 3,
-  kInvalidArgument = 4,
-  kAuthentication = 5,  // 401 and 403
-  kNotFound = 6,
-  kRateLimited = 7,
-  kClientError = 8,  // any other 4xx, and answers outside 4xx/5xx
-  kServerError = 9,
-  kTransport = 10,
-  kTimeout = 11,
-  kBadAnswer = 12,  // DecodeError, ResponseTooLargeError
-};
+// 0: created; 1: the call failed; 2: usage.
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
 
-// Explains the current exception on stderr and returns its code; call inside a catch block.
-// The most derived classes come first: TimeoutError is a TransportError, and so on.
+// Tells the user what to do about the current exception; call inside a catch block. Only the
+// distinctions a caller acts on: the pixxel CLI (tools/pixxel) maps every class to a code.
 int report_current_exception() {
-  auto say = [](const char* kind, const std::exception& e) {
-    std::cerr << "create_job: " << kind << ": " << e.what() << "\n";
-  };
   try {
     throw;
   } catch (const pixxel::ConfigurationError& e) {
-    say("configuration error", e);
-    return kConfiguration;
-  } catch (const pixxel::InvalidArgumentError& e) {
-    say("invalid argument", e);
-    return kInvalidArgument;
-  } catch (const pixxel::AuthenticationError& e) {
-    say("not authenticated (check PIXXEL_API_KEY)", e);
-    return kAuthentication;
-  } catch (const pixxel::PermissionDeniedError& e) {
-    say("permission denied (check PIXXEL_API_KEY)", e);
-    return kAuthentication;
-  } catch (const pixxel::NotFoundError& e) {
-    say("not found", e);
-    return kNotFound;
-  } catch (const pixxel::RateLimitError& e) {
-    say("rate limited, try again later", e);
-    return kRateLimited;
-  } catch (const pixxel::ServerError& e) {
-    say("server error, try again later", e);
-    return kServerError;
+    std::cerr << "create_job: " << e.what() << " (set PIXXEL_API_KEY)\n";
   } catch (const pixxel::ApiError& e) {
-    say("request rejected", e);
-    return kClientError;
-  } catch (const pixxel::TimeoutError& e) {
-    say("timed out", e);
-    return kTimeout;
+    // Any non-2xx answer: the server's own words, and its request id for a support ticket.
+    std::cerr << "create_job: HTTP " << e.status_code() << ": " << e.message();
+    if (!e.request_id().empty()) std::cerr << " (request id " << e.request_id() << ")";
+    std::cerr << "\n";
   } catch (const pixxel::TransportError& e) {
-    say("network error", e);
-    return kTransport;
-  } catch (const pixxel::DecodeError& e) {
-    say("unexpected answer", e);
-    return kBadAnswer;
-  } catch (const pixxel::ResponseTooLargeError& e) {
-    say("answer too large", e);
-    return kBadAnswer;
+    // No answer. A create that was sent may have created a job; look before creating again.
+    std::cerr << "create_job: " << e.what() << "\n";
+    if (e.request_sent()) {
+      std::cerr << "create_job: the request reached the network: list the workflow's jobs "
+                   "before trying again\n";
+    }
   } catch (const std::exception& e) {
-    say("error", e);
-    return kUnexpected;
-  } catch (...) {
-    std::cerr << "create_job: unknown error\n";
-    return kUnexpected;
+    std::cerr << "create_job: " << e.what() << "\n";
   }
+  return kFailed;
 }
 
 }  // namespace
@@ -113,7 +71,7 @@ int main(int argc, char** argv) {
       std::cout << "  " << std::setw(20) << task.name << std::setw(12) << task.status
                 << std::setw(10) << task.progress << (depends.empty() ? "-" : depends) << "\n";
     }
-    return kOk;
+    return 0;
   } catch (...) {
     return report_current_exception();
   }

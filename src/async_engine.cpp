@@ -81,12 +81,16 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
 
   // Runs on any thread: hands a finished exchange to the loop, unless it has stopped.
   void complete(std::uint64_t id, Result result) {
+    bool first = false;
     {
       std::lock_guard<std::mutex> lock(mutex);
       if (stopping) return;
+      first = completed.empty();
       completed.push_back(Completed{id, std::move(result)});
     }
-    wake.notify_one();
+    // The loop takes every completion queued when it wakes, so only the first of a burst
+    // needs to wake it; waking it for each would hand the lock back and forth.
+    if (first) wake.notify_one();
   }
 
   // Called with the lock held: starts a worker if none is idle and the pool may grow.

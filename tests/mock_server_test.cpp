@@ -1,5 +1,6 @@
 // The mock Pixxel server's behaviour, seen over HTTP on loopback.
 #include "mock_server.hpp"
+#include "zip.hpp"  // private to the mock: its include directory comes with pixxel_mock
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -10,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "pixxel/models.hpp"
+#include "support/raw_client.hpp"
 
 namespace {
 
@@ -49,8 +52,9 @@ MockOptions options_with(std::chrono::milliseconds job_duration) {
 }
 
 // httplib's client gives up after 5 s without an answer. Under ThreadSanitizer on a loaded
-// machine the first answer of a process can take longer (the server's 256 workers start
-// together), so the tests wait as long as their other deadlines.
+// machine the first answer of a process can take longer (starting a thread there costs
+// milliseconds, and the server starts one per new connection), so the tests wait as long as
+// their other deadlines.
 void allow_slow_answers(httplib::Client& client) {
   client.set_connection_timeout(kDeadline);
   client.set_read_timeout(kDeadline);
@@ -124,7 +128,7 @@ std::map<std::string, std::string> read_stored_zip(const std::string& zip) {
     const std::size_t data =
         local + 30 + little_endian(zip, local + 26, 2) + little_endian(zip, local + 28, 2);
     entries[name] = zip.substr(data, size);
-    EXPECT_EQ(pixxel::mock::crc32(entries[name]), crc) << name;
+    EXPECT_EQ(pixxel::mock::detail::crc32(entries[name]), crc) << name;
   }
   return entries;
 }
@@ -823,6 +827,63 @@ TEST_F(MockServerTest, StopIsPromptWithAnIdleKeepAliveConnectionAndIdempotent) {
   EXPECT_FALSE(fresh.Get("/ping"));
 }
 
+TEST_F(MockServerTest, ServesThreeHundredClientsThatEachKeepTheirConnection) {
+  start();
+  // More clients than the 256 threads of the fixed pool the mock had: each of those served one
+  // connection from accept to close, so a client beyond them waited until an earlier client's
+  // connection had been idle for the keep-alive timeout (5 s), and the server closed it. Every
+  // wait below is generous for a loaded machine, and shorter than that timeout.
+  constexpr std::size_t kClients = 300;
+  constexpr auto kLimit = 4s;
+  std::vector<pixxel::testing::RawConnection> connections;
+  connections.reserve(kClients);
+  std::size_t sent = 0;
+  // GET /ping on connections [first, last) at once; how many were answered within kLimit.
+  const auto ping = [&](std::size_t first, std::size_t last) {
+    const std::string request = "GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    for (std::size_t i = first; i < last; ++i) {
+      if (connections[i].send_all(request)) ++sent;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + kLimit;
+    std::size_t answered = 0;
+    for (std::size_t i = first; i < last; ++i) {
+      const auto answer = connections[i].read_answer(deadline);
+      if (answer && answer->rfind("HTTP/1.1 200 OK\r\n", 0) == 0 &&
+          answer->find("\"status\":\"ok\"") != std::string::npos) {
+        ++answered;
+      }
+    }
+    return answered;
+  };
+
+  // Clients arrive one after another (a new thread each takes time, under a sanitizer most of
+  // all), and every 50 of them all the clients so far call again, so that none of them sits
+  // idle for long.
+  for (std::size_t i = 0; i < kClients; ++i) {
+    connections.emplace_back(server().port());
+    ASSERT_EQ(ping(i, i + 1), 1u) << "client " << i << " was not answered";
+    if ((i + 1) % 50 == 0) {
+      ASSERT_EQ(ping(0, i + 1), i + 1) << "after client " << i;
+    }
+  }
+  // Then all of them at once.
+  ASSERT_EQ(ping(0, kClients), kClients);
+  const auto closed =
+      std::count_if(connections.begin(), connections.end(),
+                    [](const pixxel::testing::RawConnection& c) { return c.closed_by_peer(); });
+  EXPECT_EQ(closed, 0);
+  EXPECT_EQ(server().request_count(), sent);
+
+  // stop() ends all those idle connections without waiting out their keep-alive timeout.
+  const auto stopping = std::chrono::steady_clock::now();
+  server().stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, kLimit);
+  const auto closed_by_stop = std::count_if(
+      connections.begin(), connections.end(),
+      [](const pixxel::testing::RawConnection& c) { return c.closed_by_peer(kDeadline); });
+  EXPECT_EQ(closed_by_stop, static_cast<std::ptrdiff_t>(kClients));
+}
+
 TEST_F(MockServerTest, RejectsOptionsOutOfRange) {
   const auto with = [](auto change) {
     MockOptions options;
@@ -843,12 +904,12 @@ TEST_F(MockServerTest, RejectsOptionsOutOfRange) {
 }
 
 TEST(MockZipTest, Crc32MatchesTheStandardCheckValue) {
-  EXPECT_EQ(pixxel::mock::crc32("123456789"), 0xCBF43926u);
-  EXPECT_EQ(pixxel::mock::crc32(""), 0u);
+  EXPECT_EQ(pixxel::mock::detail::crc32("123456789"), 0xCBF43926u);
+  EXPECT_EQ(pixxel::mock::detail::crc32(""), 0u);
 }
 
 TEST(MockZipTest, StoredZipListsEveryEntryWithItsData) {
-  const std::string zip = pixxel::mock::make_stored_zip(
+  const std::string zip = pixxel::mock::detail::make_stored_zip(
       {{"a.txt", "hello"}, {"dir/b.json", "{}"}, {"empty", ""}}, 1'700'000'000);
   const auto entries = read_stored_zip(zip);
   EXPECT_EQ(entries, (std::map<std::string, std::string>{

@@ -60,16 +60,21 @@ void MultiLoop::start(HttpRequest request, Transport::Completion done) {
         }
         curl_multi_wakeup(multi_.get());
       });
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!stopping_) submitted_.push_back(std::move(exchange));
+    if (!stopping_) {
+      submitted_.push_back(std::move(exchange));
+      wake = !wakeup_pending_;
+      wakeup_pending_ = true;
+    }
   }
   // Called outside the lock: `done` may start another request.
   if (exchange) {
     fail(exchange->done, false);
     return;
   }
-  curl_multi_wakeup(multi_.get());
+  if (wake) curl_multi_wakeup(multi_.get());
 }
 
 void MultiLoop::start_submitted() {
@@ -77,6 +82,7 @@ void MultiLoop::start_submitted() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     batch.swap(submitted_);
+    wakeup_pending_ = false;
   }
   for (auto& exchange : batch) {
     if (exchange->request.cancel.cancelled()) {

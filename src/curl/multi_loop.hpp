@@ -48,6 +48,9 @@ class MultiLoop {
   bool stopping_ = false;                             // guarded by mutex_
   std::vector<std::unique_ptr<Exchange>> submitted_;  // guarded by mutex_
   std::vector<const Exchange*> cancelled_;            // guarded by mutex_; may be stale
+  // Guarded by mutex_: a wakeup is owed to the loop and not yet consumed, so a burst of
+  // submissions costs one wakeup (a write on libcurl's socket pair), not one each.
+  bool wakeup_pending_ = false;
 
   // Loop thread only. Declared after multi_: easy handles go before the multi handle.
   std::map<CURL*, std::unique_ptr<Exchange>> running_;

@@ -7,13 +7,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <ctime>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
 
 namespace pixxel::mock {
 
@@ -78,6 +75,9 @@ struct MockOptions {
 ///   GET  /signed/{token}?expires=<unix seconds>           the ZIP; no key needed
 /// A job's state is computed from its age on every read: queued for the first 10% of
 /// `job_duration`, then its three tasks run one after another, then it is completed.
+/// Each connection is served on a thread of its own, started when a connection finds none
+/// free (at most 1,024), so that many clients may keep their connections open at once.
+/// (Debian's cpp-httplib answers 500 on a socket numbered 1,024 or above.)
 ///
 /// @par Thread Safety
 /// All member functions may be called from any thread while the server runs.
@@ -118,15 +118,5 @@ class MockServer {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-/// CRC-32 (ISO-HDLC, as in ZIP and zlib).
-std::uint32_t crc32(std::string_view data);
-
-struct ZipEntry {
-  std::string name;
-  std::string data;
-};
-/// A ZIP archive with the entries stored uncompressed, all dated `modified` (UTC).
-std::string make_stored_zip(const std::vector<ZipEntry>& entries, std::time_t modified);
 
 }  // namespace pixxel::mock
