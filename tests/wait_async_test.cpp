@@ -129,7 +129,9 @@ TEST(WaitAsyncTest, TimesOutWithTheLastStatus) {
   } catch (const TimeoutError& e) {
     EXPECT_NE(std::string(e.what()).find("last status: running"), std::string::npos) << e.what();
   }
-  EXPECT_GE(transport->count(), 2u);
+  // How many polls fit in 30 ms depends on the machine (one, under ThreadSanitizer on a loaded
+  // box); the status in the message proves that at least one answered.
+  EXPECT_GE(transport->count(), 1u);
 }
 
 TEST(WaitAsyncTest, OnUpdateMayStopTheWait) {
