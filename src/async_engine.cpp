@@ -13,12 +13,12 @@
 
 namespace pixxel::internal {
 
-namespace {
-
 std::exception_ptr shutdown_error(bool request_sent) {
   return std::make_exception_ptr(
       TransportError("the client was destroyed before the call finished", request_sent));
 }
+
+namespace {
 
 std::exception_ptr cancelled_error(bool request_sent) {
   return std::make_exception_ptr(CancelledError(

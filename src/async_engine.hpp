@@ -18,6 +18,9 @@
 
 namespace pixxel::internal {
 
+// The error of a call that the client's destruction ended.
+std::exception_ptr shutdown_error(bool request_sent);
+
 class AsyncEngine {
  public:
   using Clock = std::chrono::steady_clock;

@@ -27,6 +27,24 @@ namespace internal {
 
 namespace endpoints = internal::endpoints;
 
+namespace {
+
+// The requests more than one call sends: blocking, asynchronous, and each poll of an
+// asynchronous wait.
+HttpRequest create_job_request(const Settings& settings, std::string_view workflow_id,
+                               std::string_view project_id) {
+  return build_request(settings, endpoints::kCreateJob, {{"workflow_id", workflow_id}},
+                       {{"project_id", project_id, /*required=*/true}});
+}
+
+HttpRequest get_job_request(const Settings& settings, std::string_view workflow_id,
+                            std::string_view job_id) {
+  return build_request(settings, endpoints::kGetJob,
+                       {{"workflow_id", workflow_id}, {"job_id", job_id}});
+}
+
+}  // namespace
+
 CallSpec RealConnection::spec(HttpRequest request, const CallOptions& call) const {
   CallSpec out{std::move(request), settings_.options.retry, nullptr, {}, {}};
   if (call.timeout) {
@@ -48,38 +66,27 @@ CallSpec RealConnection::spec(HttpRequest request, const CallOptions& call) cons
 
 Job RealConnection::create_job(std::string_view workflow_id, std::string_view project_id,
                                const CallOptions& options) {
-  auto request = build_request(settings_, endpoints::kCreateJob, {{"workflow_id", workflow_id}},
-                               {{"project_id", project_id, /*required=*/true}});
-  return decode(call(spec(std::move(request), options)), &decode_job);
+  return decode(call(spec(create_job_request(settings_, workflow_id, project_id), options)),
+                &decode_job);
 }
 
 Job RealConnection::get_job(std::string_view workflow_id, std::string_view job_id,
                             const CallOptions& options) {
-  auto request = build_request(settings_, endpoints::kGetJob,
-                               {{"workflow_id", workflow_id}, {"job_id", job_id}});
-  return decode(call(spec(std::move(request), options)), &decode_job);
+  return decode(call(spec(get_job_request(settings_, workflow_id, job_id), options)), &decode_job);
 }
 
 std::future<Job> RealConnection::create_job_async(std::string_view workflow_id,
                                                   std::string_view project_id,
                                                   const CallOptions& options) {
-  return call_async(
-      [&] {
-        return build_request(settings_, endpoints::kCreateJob, {{"workflow_id", workflow_id}},
-                             {{"project_id", project_id, /*required=*/true}});
-      },
-      options, &decode_job);
+  return call_async([&] { return create_job_request(settings_, workflow_id, project_id); }, options,
+                    &decode_job);
 }
 
 std::future<Job> RealConnection::get_job_async(std::string_view workflow_id,
                                                std::string_view job_id,
                                                const CallOptions& options) {
-  return call_async(
-      [&] {
-        return build_request(settings_, endpoints::kGetJob,
-                             {{"workflow_id", workflow_id}, {"job_id", job_id}});
-      },
-      options, &decode_job);
+  return call_async([&] { return get_job_request(settings_, workflow_id, job_id); }, options,
+                    &decode_job);
 }
 
 std::vector<Job> RealConnection::list_jobs(std::string_view workflow_id, const ListJobsQuery& query,
@@ -110,11 +117,6 @@ DownloadLink RealConnection::download_task(std::string_view workflow_id, std::st
 
 namespace {
 
-std::exception_ptr closed_error() {
-  return std::make_exception_ptr(
-      TransportError("the client was destroyed before the call finished", false));
-}
-
 // A wait_for_job_async between its steps, owned by the loop's callbacks: each poll is an
 // asynchronous get_job, each pause a timer of the loop.
 struct AsyncWait : std::enable_shared_from_this<AsyncWait> {
@@ -135,11 +137,8 @@ struct AsyncWait : std::enable_shared_from_this<AsyncWait> {
 
   void poll() {
     connection.start_async(
-        [&] {
-          return build_request(connection.settings(), endpoints::kGetJob,
-                               {{"workflow_id", workflow_id}, {"job_id", job_id}});
-        },
-        call, &decode_job,
+        [&] { return get_job_request(connection.settings(), workflow_id, job_id); }, call,
+        &decode_job,
         std::function<void(std::optional<Job>, std::exception_ptr)>(
             [self = shared_from_this()](std::optional<Job> job, std::exception_ptr error) {
               self->on_poll(std::move(job), std::move(error));
@@ -149,7 +148,7 @@ struct AsyncWait : std::enable_shared_from_this<AsyncWait> {
   void on_poll(std::optional<Job> job, std::exception_ptr error) {
     if (connection.closing()) {
       // The client is gone: nothing to ride out, nobody to poll for.
-      promise.set_exception(error ? error : closed_error());
+      promise.set_exception(error ? error : shutdown_error(false));
       return;
     }
     try {
@@ -172,7 +171,7 @@ struct AsyncWait : std::enable_shared_from_this<AsyncWait> {
           } else if (result.error) {
             self->promise.set_exception(result.error);
           } else if (self->connection.closing()) {
-            self->promise.set_exception(closed_error());
+            self->promise.set_exception(shutdown_error(false));
           } else {
             self->poll();
           }
