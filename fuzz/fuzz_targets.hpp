@@ -183,7 +183,20 @@ void check_same_as_adapter(std::string_view body, Decode decode) {
   }
 }
 
-// decode_job, decode_job_list and decode_download_link on the same bytes. Only DecodeError
+// One model's decoder on `body`: a round trip of what it accepts, the same answer as
+// from_json's, and only DecodeError escaping.
+template <class T>
+void fuzz_model(std::string_view body, T (*decode)(std::string_view, std::string_view)) {
+  try {
+    check_round_trip(decode(body, {}));
+  } catch (const DecodeError& e) {
+    check_decode_error(e);
+  }
+  check_same_as_adapter<T>(body, [decode](std::string_view b) { return decode(b, {}); });
+}
+
+// decode_job, decode_job_list, decode_download_link and the workflow, project, estimate and
+// ping decoders on the same bytes. Only DecodeError
 // may escape them.
 inline void fuzz_decode_job(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = as_text(data, size);
@@ -222,6 +235,17 @@ inline void fuzz_decode_job(const std::uint8_t* data, std::size_t size) {
   }
   check_same_as_adapter<DownloadLink>(
       body, [](std::string_view b) { return internal::decode_download_link(b); });
+
+  fuzz_model<CostEstimate>(body, &internal::decode_cost_estimate);
+  fuzz_model<WorkflowPage>(body, &internal::decode_workflow_page);
+  fuzz_model<Workflow>(body, &internal::decode_workflow);
+  fuzz_model<ProjectPage>(body, &internal::decode_project_page);
+  fuzz_model<Project>(body, &internal::decode_project);
+  try {
+    (void)internal::decode_ping(body);
+  } catch (...) {
+    contract_violated("decode_ping never throws");
+  }
 }
 
 // 2. Error answers through the client --------------------------------------------------------

@@ -1,9 +1,11 @@
 #include "pixxel/client.hpp"
 
+#include <cstdint>
 #include <exception>
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <utility>
 
 #include "pipeline.hpp"
@@ -59,6 +61,64 @@ DownloadLink PixxelClient::download_task(std::string_view workflow_id, std::stri
                                          std::string_view task_id, const CallOptions& options) {
   return connection_->download_task(workflow_id, job_id, task_id, options);
 }
+
+CostEstimate PixxelClient::estimate_cost(std::string_view workflow_id, const CallOptions& options) {
+  return connection_->estimate_cost(workflow_id, options);
+}
+
+WorkflowPage PixxelClient::list_workflows(const ListWorkflowsQuery& query,
+                                          const CallOptions& options) {
+  return connection_->list_workflows(query, options);
+}
+
+std::vector<WorkflowSummary> PixxelClient::list_all_workflows(const ListWorkflowsQuery& query,
+                                                              const CallOptions& options) {
+  ListWorkflowsQuery page_query = query;
+  std::vector<WorkflowSummary> all;
+  std::unordered_set<std::string> seen;
+  for (;;) {
+    WorkflowPage page = connection_->list_workflows(page_query, options);
+    const std::int64_t total = page.pagination.total;
+    const auto received = static_cast<std::int64_t>(page.workflows.size());
+    const auto stop = [&](const std::string& why) {
+      return DecodeError("workflows", "the page at offset " + std::to_string(page_query.offset) +
+                                          " " + why + " (" + std::to_string(all.size()) +
+                                          " workflows listed, total " + std::to_string(total) +
+                                          ")");
+    };
+    if (received == 0) {
+      if (page_query.offset < total) throw stop("is empty before the total was reached");
+      return all;
+    }
+    std::size_t added = 0;
+    for (WorkflowSummary& workflow : page.workflows) {
+      // Without an id a workflow cannot be told apart from another: kept.
+      if (workflow.id.empty() || seen.insert(workflow.id).second) {
+        all.push_back(std::move(workflow));
+        ++added;
+      }
+    }
+    if (added == 0) throw stop("repeats workflows already listed");
+    page_query.offset += received;
+    if (total > 0 ? page_query.offset >= total : received < page_query.limit) return all;
+  }
+}
+
+Workflow PixxelClient::get_workflow(std::string_view workflow_id, std::string_view project_id,
+                                    const CallOptions& options) {
+  return connection_->get_workflow(workflow_id, project_id, options);
+}
+
+ProjectPage PixxelClient::list_projects(const ListProjectsQuery& query,
+                                        const CallOptions& options) {
+  return connection_->list_projects(query, options);
+}
+
+Project PixxelClient::get_project(std::string_view project_id, const CallOptions& options) {
+  return connection_->get_project(project_id, options);
+}
+
+std::string PixxelClient::ping(const CallOptions& options) { return connection_->ping(options); }
 
 Job PixxelClient::wait_for_job(std::string_view workflow_id, std::string_view job_id,
                                const WaitOptions& options, const CallOptions& call) {

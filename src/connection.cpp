@@ -1,5 +1,7 @@
 #include "pixxel/connection.hpp"
 
+#include <cstdint>
+#include <string>
 #include <utility>
 
 #include "connection_impl.hpp"
@@ -35,6 +37,14 @@ HttpRequest create_job_request(const Settings& settings, std::string_view workfl
                                std::string_view project_id) {
   return build_request(settings, endpoints::kCreateJob, {{"workflow_id", workflow_id}},
                        {{"project_id", project_id, /*required=*/true}});
+}
+
+// A page number, size or offset below `minimum` is the caller's mistake, caught before any I/O.
+void check_page(std::string_view name, std::int64_t value, std::int64_t minimum) {
+  if (value < minimum) {
+    throw InvalidArgumentError(std::string(name) + " must be at least " + std::to_string(minimum) +
+                               ", not " + std::to_string(value));
+  }
 }
 
 HttpRequest get_job_request(const Settings& settings, std::string_view workflow_id,
@@ -113,6 +123,58 @@ DownloadLink RealConnection::download_task(std::string_view workflow_id, std::st
       build_request(settings_, endpoints::kDownloadTask,
                     {{"workflow_id", workflow_id}, {"job_id", job_id}, {"task_id", task_id}});
   return decode(call(spec(std::move(request), options)), &decode_download_link);
+}
+
+CostEstimate RealConnection::estimate_cost(std::string_view workflow_id,
+                                           const CallOptions& options) {
+  auto request = build_request(settings_, endpoints::kEstimateCost, {{"workflow_id", workflow_id}});
+  return decode(call(spec(std::move(request), options)), &decode_cost_estimate);
+}
+
+WorkflowPage RealConnection::list_workflows(const ListWorkflowsQuery& query,
+                                            const CallOptions& options) {
+  check_page("ListWorkflowsQuery::offset", query.offset, 0);
+  check_page("ListWorkflowsQuery::limit", query.limit, 1);
+  const std::string offset = std::to_string(query.offset);
+  const std::string limit = std::to_string(query.limit);
+  auto request =
+      build_request(settings_, endpoints::kListWorkflows, {},
+                    {{"project_id", query.project_id, false, "ListWorkflowsQuery::project_id"},
+                     {"id", query.id, false, "ListWorkflowsQuery::id"},
+                     {"name", query.name, false, "ListWorkflowsQuery::name"},
+                     {"created_by", query.created_by, false, "ListWorkflowsQuery::created_by"},
+                     {"created_on", query.created_on, false, "ListWorkflowsQuery::created_on"},
+                     {"updated_at", query.updated_at, false, "ListWorkflowsQuery::updated_at"},
+                     {"offset", offset},
+                     {"limit", limit}});
+  return decode(call(spec(std::move(request), options)), &decode_workflow_page);
+}
+
+Workflow RealConnection::get_workflow(std::string_view workflow_id, std::string_view project_id,
+                                      const CallOptions& options) {
+  auto request = build_request(settings_, endpoints::kGetWorkflow, {{"workflow_id", workflow_id}},
+                               {{"project_id", project_id, /*required=*/true}});
+  return decode(call(spec(std::move(request), options)), &decode_workflow);
+}
+
+ProjectPage RealConnection::list_projects(const ListProjectsQuery& query,
+                                          const CallOptions& options) {
+  check_page("ListProjectsQuery::page_num", query.page_num, 1);
+  check_page("ListProjectsQuery::page_size", query.page_size, 1);
+  const std::string page_num = std::to_string(query.page_num);
+  const std::string page_size = std::to_string(query.page_size);
+  auto request = build_request(settings_, endpoints::kListProjects, {},
+                               {{"page_num", page_num}, {"page_size", page_size}});
+  return decode(call(spec(std::move(request), options)), &decode_project_page);
+}
+
+Project RealConnection::get_project(std::string_view project_id, const CallOptions& options) {
+  auto request = build_request(settings_, endpoints::kGetProject, {{"project_id", project_id}});
+  return decode(call(spec(std::move(request), options)), &decode_project);
+}
+
+std::string RealConnection::ping(const CallOptions& options) {
+  return decode(call(spec(build_request(settings_, endpoints::kPing, {}), options)), &decode_ping);
 }
 
 namespace {

@@ -43,6 +43,13 @@ class RealConnection final : public Connection {
                             const CallOptions& options) override;
   DownloadLink download_task(std::string_view workflow_id, std::string_view job_id,
                              std::string_view task_id, const CallOptions& options) override;
+  CostEstimate estimate_cost(std::string_view workflow_id, const CallOptions& options) override;
+  WorkflowPage list_workflows(const ListWorkflowsQuery& query, const CallOptions& options) override;
+  Workflow get_workflow(std::string_view workflow_id, std::string_view project_id,
+                        const CallOptions& options) override;
+  ProjectPage list_projects(const ListProjectsQuery& query, const CallOptions& options) override;
+  Project get_project(std::string_view project_id, const CallOptions& options) override;
+  std::string ping(const CallOptions& options) override;
   std::future<Job> create_job_async(std::string_view workflow_id, std::string_view project_id,
                                     const CallOptions& options) override;
   std::future<Job> get_job_async(std::string_view workflow_id, std::string_view job_id,

@@ -1,5 +1,6 @@
 #include "endpoints.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -62,6 +63,11 @@ HttpRequest build_request(const Settings& settings, const Endpoint& endpoint,
   request.method = std::string(endpoint.method);
   request.url = std::move(url);
   request.headers = settings.headers;
+  if (!endpoint.authorized) {
+    request.headers.erase(std::remove_if(request.headers.begin(), request.headers.end(),
+                                         [](const auto& h) { return h.first == "Authorization"; }),
+                          request.headers.end());
+  }
   request.connect_timeout = o.connect_timeout;
   request.timeout = o.timeout;
   request.max_response_bytes = o.max_response_bytes;

@@ -17,6 +17,7 @@ namespace pixxel::internal {
 struct Endpoint {
   std::string_view method;
   std::string_view path;
+  bool authorized = true;  // false: the request goes without the Authorization header
 };
 
 namespace endpoints {
@@ -26,6 +27,13 @@ inline constexpr Endpoint kGetJob{"GET", "/v0/workflows/{workflow_id}/jobs/{job_
 inline constexpr Endpoint kDownloadJob{"PUT", "/v0/workflows/{workflow_id}/jobs/{job_id}/download"};
 inline constexpr Endpoint kDownloadTask{
     "PUT", "/v0/workflows/{workflow_id}/jobs/{job_id}/tasks/{task_id}/download"};
+inline constexpr Endpoint kEstimateCost{"GET", "/v0/workflows/{workflow_id}/estimate"};
+inline constexpr Endpoint kListWorkflows{"GET", "/v0/workflows"};
+inline constexpr Endpoint kGetWorkflow{"GET", "/v0/workflows/{workflow_id}"};
+inline constexpr Endpoint kListProjects{"GET", "/v0/projects"};
+inline constexpr Endpoint kGetProject{"GET", "/v0/projects/{project_id}"};
+// The health check needs no key, so none is sent.
+inline constexpr Endpoint kPing{"GET", "/ping", /*authorized=*/false};
 }  // namespace endpoints
 
 // A value for a {placeholder} of the path.

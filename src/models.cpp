@@ -95,6 +95,29 @@ auto fields(const DownloadLink& v) {
   return std::tie(v.id, v.status, v.signed_url, v.workflow_id, v.job_id);
 }
 
+auto fields(const CostEstimate& v) { return std::tie(v.estimated_cost); }
+
+auto fields(const WorkflowSummary& v) {
+  return std::tie(v.id, v.project_id, v.legacy_project_id, v.name, v.created_by, v.description,
+                  v.created_at, v.updated_at);
+}
+
+auto fields(const Workflow& v) {
+  return std::tie(v.id, v.estimated_cost, v.name, v.created_by, v.description, v.spec, v.created_at,
+                  v.updated_at, v.val_errors, v.project_id);
+}
+
+auto fields(const Pagination& v) { return std::tie(v.limit, v.offset, v.total); }
+
+auto fields(const WorkflowPage& v) { return std::tie(v.workflows, v.pagination); }
+
+auto fields(const Project& v) {
+  return std::tie(v.id, v.name, v.title, v.org_id, v.description, v.members_count, v.created_at,
+                  v.updated_at, v.metadata);
+}
+
+auto fields(const ProjectPage& v) { return std::tie(v.projects, v.total); }
+
 }  // namespace
 
 bool operator==(const BlockInfo& a, const BlockInfo& b) { return fields(a) == fields(b); }
@@ -102,6 +125,15 @@ bool operator==(const ValError& a, const ValError& b) { return fields(a) == fiel
 bool operator==(const Task& a, const Task& b) { return fields(a) == fields(b); }
 bool operator==(const Job& a, const Job& b) { return fields(a) == fields(b); }
 bool operator==(const DownloadLink& a, const DownloadLink& b) { return fields(a) == fields(b); }
+bool operator==(const CostEstimate& a, const CostEstimate& b) { return fields(a) == fields(b); }
+bool operator==(const WorkflowSummary& a, const WorkflowSummary& b) {
+  return fields(a) == fields(b);
+}
+bool operator==(const Workflow& a, const Workflow& b) { return fields(a) == fields(b); }
+bool operator==(const Pagination& a, const Pagination& b) { return fields(a) == fields(b); }
+bool operator==(const WorkflowPage& a, const WorkflowPage& b) { return fields(a) == fields(b); }
+bool operator==(const Project& a, const Project& b) { return fields(a) == fields(b); }
+bool operator==(const ProjectPage& a, const ProjectPage& b) { return fields(a) == fields(b); }
 
 void to_json(nlohmann::json& j, const BlockInfo& v) {
   j = json{{"id", v.id}, {"name", v.name}, {"version", v.version}};
@@ -177,6 +209,82 @@ void to_json(nlohmann::json& j, const DownloadLink& v) {
 
 void from_json(const nlohmann::json& j, DownloadLink& v) {
   v = internal::decode_value<DownloadLink>(j);
+}
+
+void to_json(nlohmann::json& j, const CostEstimate& v) {
+  j = json{{"estimated_cost", v.estimated_cost}};
+}
+
+void from_json(const nlohmann::json& j, CostEstimate& v) {
+  v = internal::decode_value<CostEstimate>(j);
+}
+
+void to_json(nlohmann::json& j, const WorkflowSummary& v) {
+  j = json{{"id", v.id},
+           {"project_id", v.project_id},
+           {"legacy_project_id", v.legacy_project_id},
+           {"name", v.name},
+           {"created_by", v.created_by},
+           {"description", v.description},
+           {"created_at", v.created_at},
+           {"updated_at", v.updated_at}};
+}
+
+void from_json(const nlohmann::json& j, WorkflowSummary& v) {
+  v = internal::decode_value<WorkflowSummary>(j);
+}
+
+void to_json(nlohmann::json& j, const Workflow& v) {
+  j = json{{"id", v.id},
+           {"estimated_cost", v.estimated_cost},
+           {"name", v.name},
+           {"created_by", v.created_by},
+           {"description", v.description},
+           {"spec", v.spec},
+           {"created_at", v.created_at},
+           {"updated_at", v.updated_at},
+           {"val_errors", v.val_errors},
+           {"project_id", v.project_id}};
+}
+
+void from_json(const nlohmann::json& j, Workflow& v) { v = internal::decode_value<Workflow>(j); }
+
+void to_json(nlohmann::json& j, const Pagination& v) {
+  j = json{{"limit", v.limit}, {"offset", v.offset}, {"total", v.total}};
+}
+
+void from_json(const nlohmann::json& j, Pagination& v) {
+  v = internal::decode_value<Pagination>(j);
+}
+
+void to_json(nlohmann::json& j, const WorkflowPage& v) {
+  j = json{{"workflows", v.workflows}, {"pagination", v.pagination}};
+}
+
+void from_json(const nlohmann::json& j, WorkflowPage& v) {
+  v = internal::decode_value<WorkflowPage>(j);
+}
+
+void to_json(nlohmann::json& j, const Project& v) {
+  j = json{{"id", v.id},
+           {"name", v.name},
+           {"title", v.title},
+           {"org_id", v.org_id},
+           {"description", v.description},
+           {"members_count", v.members_count},
+           {"created_at", v.created_at},
+           {"updated_at", v.updated_at},
+           {"metadata", v.metadata}};
+}
+
+void from_json(const nlohmann::json& j, Project& v) { v = internal::decode_value<Project>(j); }
+
+void to_json(nlohmann::json& j, const ProjectPage& v) {
+  j = json{{"projects", v.projects}, {"count", v.total}};
+}
+
+void from_json(const nlohmann::json& j, ProjectPage& v) {
+  v = internal::decode_value<ProjectPage>(j);
 }
 
 std::optional<std::vector<std::uint8_t>> raw_bytes(const nlohmann::json& value) {

@@ -290,6 +290,90 @@ TEST(ModelsTest, EveryModelRoundTripsThroughJson) {
   EXPECT_EQ(json(link).get<pixxel::DownloadLink>(), link);
 }
 
+// Every field distinct, so that a field written under another's key, or not at all, shows.
+pixxel::Workflow distinct_workflow() {
+  pixxel::Workflow w;
+  w.id = "wf-1";
+  w.estimated_cost = 45;
+  w.name = "Crop health";
+  w.created_by = "u-1";
+  w.description = "NDVI per field";
+  w.spec = json{{"blocks", json::array({"ingest", "ndvi"})}};
+  w.created_at = "2024-05-01T10:00:00Z";
+  w.updated_at = "2024-05-02T10:00:00Z";
+  w.val_errors = {{"a", "b", "c", "d", "e"}};
+  w.project_id = "prj-1";
+  return w;
+}
+
+pixxel::Project distinct_project() {
+  pixxel::Project p;
+  p.id = "prj-1";
+  p.name = "agri";
+  p.title = "Agriculture";
+  p.org_id = "org-1";
+  p.description = "fields";
+  p.members_count = 4;
+  p.created_at = "2024-05-01T10:00:00Z";
+  p.updated_at = "2024-05-02T10:00:00Z";
+  p.metadata = json{{"region", "IN"}};
+  return p;
+}
+
+TEST(ModelsTest, WorkflowAndProjectModelsRoundTripThroughJson) {
+  const pixxel::Workflow workflow = distinct_workflow();
+  EXPECT_EQ(json(workflow).get<pixxel::Workflow>(), workflow);
+  EXPECT_EQ(json::parse(json(workflow).dump()).get<pixxel::Workflow>(), workflow);
+  const pixxel::WorkflowSummary summary{"wf-1", "prj-1", "old", "n", "u", "d", "c", "u2"};
+  EXPECT_EQ(json(summary).get<pixxel::WorkflowSummary>(), summary);
+  const pixxel::WorkflowPage page{{summary, summary}, {2, 4, 9}};
+  EXPECT_EQ(json(page).get<pixxel::WorkflowPage>(), page);
+  EXPECT_EQ(json(pixxel::CostEstimate{120}).get<pixxel::CostEstimate>(), pixxel::CostEstimate{120});
+  const pixxel::Project project = distinct_project();
+  EXPECT_EQ(json(project).get<pixxel::Project>(), project);
+  const pixxel::ProjectPage projects{{project}, 7};
+  EXPECT_EQ(json(projects).get<pixxel::ProjectPage>(), projects);
+
+  EXPECT_EQ(json(pixxel::Workflow{}).get<pixxel::Workflow>(), pixxel::Workflow{});
+  EXPECT_EQ(json(pixxel::Project{}).get<pixxel::Project>(), pixxel::Project{});
+  EXPECT_EQ(json(pixxel::ProjectPage{}).get<pixxel::ProjectPage>(), pixxel::ProjectPage{});
+  EXPECT_EQ(json::object().get<pixxel::WorkflowPage>(), pixxel::WorkflowPage{});
+}
+
+TEST(ModelsTest, WorkflowAndProjectToJsonWriteEveryFieldUnderItsOwnKey) {
+  const json workflow = distinct_workflow();
+  EXPECT_EQ(workflow.size(), 10u);
+  EXPECT_EQ(workflow["estimated_cost"], 45);
+  EXPECT_EQ(workflow["val_errors"][0]["component_name"], "e");
+  const json project = distinct_project();
+  EXPECT_EQ(project.size(), 9u);
+  EXPECT_EQ(project["title"], "Agriculture");
+  EXPECT_EQ(project["members_count"], 4);
+  EXPECT_EQ(json(pixxel::ProjectPage{{}, 7}), (json{{"projects", json::array()}, {"count", 7}}));
+  EXPECT_EQ(json(pixxel::Pagination{1, 2, 3}), (json{{"limit", 1}, {"offset", 2}, {"total", 3}}));
+}
+
+TEST(ModelsTest, ProjectFromJsonTakesTheWrappedObjectToo) {
+  const pixxel::Project project = distinct_project();
+  EXPECT_EQ((json{{"project", json(project)}}).get<pixxel::Project>(), project);
+  // The wrapper wins over stray top-level keys.
+  EXPECT_EQ((json{{"project", json(project)}, {"id", "other"}}).get<pixxel::Project>(), project);
+  EXPECT_EQ((json{{"project", nullptr}, {"id", "prj-9"}}).get<pixxel::Project>().id, "prj-9");
+}
+
+TEST(ModelsTest, ProjectPageTotalComesFromCountOrPaginationTotal) {
+  EXPECT_EQ((json{{"count", 5}}).get<pixxel::ProjectPage>().total, 5);
+  EXPECT_EQ((json{{"pagination", {{"total", 6}}}}).get<pixxel::ProjectPage>().total, 6);
+  EXPECT_EQ((json{{"count", "7"}, {"pagination", {{"total", 6}}}}).get<pixxel::ProjectPage>().total,
+            7);
+  try {
+    (json{{"pagination", {{"total", json::array()}}}}).get<pixxel::ProjectPage>();
+    ADD_FAILURE() << "no error";
+  } catch (const pixxel::DecodeError& e) {
+    EXPECT_EQ(e.path(), "pagination.total");
+  }
+}
+
 TEST(ModelsTest, AdaptersWorkWithGetGetToAndImplicitConversion) {
   const pixxel::Job job = distinct_job();
   nlohmann::json j = job;

@@ -138,6 +138,42 @@ class PIXXEL_EXPORT PixxelClient {
   DownloadLink download_task(std::string_view workflow_id, std::string_view job_id,
                              std::string_view task_id, const CallOptions& options = {});
 
+  /// What a job of the workflow is expected to cost, in tokens:
+  /// `GET /v0/workflows/{workflow_id}/estimate`. Ask before `create_job` to stay in budget.
+  /// @throws NotFoundError for an unknown workflow.
+  CostEstimate estimate_cost(std::string_view workflow_id, const CallOptions& options = {});
+  /// One page of the workflows you can see: `GET /v0/workflows`, with the non-empty filters
+  /// of `query` and its `offset` and `limit`. `pagination.total` counts every match.
+  /// @throws InvalidArgumentError for an `offset` below 0 or a `limit` below 1, before any I/O.
+  WorkflowPage list_workflows(const ListWorkflowsQuery& query = {},
+                              const CallOptions& options = {});
+  /// Every workflow matching `query`'s filters, from `query.offset` on: `list_workflows`
+  /// page after page (`query.limit` each), each asking from where the last one ended, until
+  /// the server's `pagination.total` is reached. A server that sends no total ends the walk
+  /// with a page shorter than asked for. `options` applies to each page.
+  ///
+  /// Never loops forever: a page that holds no workflow not seen before (the same page
+  /// again), or an empty page before the total is reached, ends the walk with a `DecodeError`
+  /// (path `workflows`) that says which offset and how far it got. A workflow listed twice
+  /// (the list moved between pages) is kept once.
+  std::vector<WorkflowSummary> list_all_workflows(const ListWorkflowsQuery& query = {},
+                                                  const CallOptions& options = {});
+  /// A workflow with its spec, cost estimate and validation errors:
+  /// `GET /v0/workflows/{workflow_id}?project_id=...`.
+  /// @throws NotFoundError for an unknown workflow (or one not in that project).
+  Workflow get_workflow(std::string_view workflow_id, std::string_view project_id,
+                        const CallOptions& options = {});
+  /// One page of your projects: `GET /v0/projects?page_num=&page_size=`. `total` counts the
+  /// projects of every page.
+  /// @throws InvalidArgumentError for a `page_num` or `page_size` below 1, before any I/O.
+  ProjectPage list_projects(const ListProjectsQuery& query = {}, const CallOptions& options = {});
+  /// A project: `GET /v0/projects/{project_id}`.
+  /// @throws NotFoundError for an unknown project.
+  Project get_project(std::string_view project_id, const CallOptions& options = {});
+  /// The server's health check: `GET /ping`, sent without the API key. Returns the answer
+  /// (Pixxel documents a JSON string, "a pong message": its value; any other body as text).
+  /// Retried like every GET; an error answer throws as any call does.
+  std::string ping(const CallOptions& options = {});
   /// Saves the archive behind a ready link to `path`, streaming it to disk (no size cap,
   /// little memory). The signed URL needs no key, and the key is never sent to it. The file
   /// appears only once complete: it is written to a new file next to it (`path + ".part"`, or

@@ -7,6 +7,7 @@
 
 #include <future>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -24,8 +25,9 @@ namespace pixxel {
 /// real one; `pixxel::mocks::MockConnection` is a gmock mock of it. Each call gets the
 /// client's arguments unchecked and the call's `CallOptions`; its errors are the client's.
 ///
-/// `PixxelClient::wait_for_job` and `save_download` are not calls of their own: the client
-/// writes them over `get_job` and `options()`, so a mocked `get_job` drives a real wait.
+/// `PixxelClient::wait_for_job`, `list_all_workflows` and `save_download` are not calls of
+/// their own: the client writes them over `get_job`, `list_workflows` and `options()`, so a
+/// mocked `get_job` drives a real wait and a mocked `list_workflows` a real walk of pages.
 ///
 /// @par Thread Safety
 /// An implementation must accept calls from many threads at once (the real one does).
@@ -48,6 +50,20 @@ class PIXXEL_EXPORT Connection {
   /// `PixxelClient::download_task`.
   virtual DownloadLink download_task(std::string_view workflow_id, std::string_view job_id,
                                      std::string_view task_id, const CallOptions& options) = 0;
+  /// `PixxelClient::estimate_cost`.
+  virtual CostEstimate estimate_cost(std::string_view workflow_id, const CallOptions& options) = 0;
+  /// `PixxelClient::list_workflows`; also each page of `PixxelClient::list_all_workflows`.
+  virtual WorkflowPage list_workflows(const ListWorkflowsQuery& query,
+                                      const CallOptions& options) = 0;
+  /// `PixxelClient::get_workflow`.
+  virtual Workflow get_workflow(std::string_view workflow_id, std::string_view project_id,
+                                const CallOptions& options) = 0;
+  /// `PixxelClient::list_projects`.
+  virtual ProjectPage list_projects(const ListProjectsQuery& query, const CallOptions& options) = 0;
+  /// `PixxelClient::get_project`.
+  virtual Project get_project(std::string_view project_id, const CallOptions& options) = 0;
+  /// `PixxelClient::ping`.
+  virtual std::string ping(const CallOptions& options) = 0;
   /// `PixxelClient::create_job_async`.
   virtual std::future<Job> create_job_async(std::string_view workflow_id,
                                             std::string_view project_id,

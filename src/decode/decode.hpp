@@ -14,6 +14,7 @@
 // Every spelling of `secret` (the API key, which an answer may echo) is redacted from an
 // error's text before the text is clipped.
 
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -55,6 +56,17 @@ DownloadLink decode_download_link(std::string_view body, std::string_view secret
 // The body is {"jobs": [...]}; a missing or null "jobs" gives an empty list. Paths look like
 // "jobs[2].tasks[0].progress".
 std::vector<Job> decode_job_list(std::string_view body, std::string_view secret = {});
+
+// The answers of the workflow and project calls.
+CostEstimate decode_cost_estimate(std::string_view body, std::string_view secret = {});
+WorkflowPage decode_workflow_page(std::string_view body, std::string_view secret = {});
+Workflow decode_workflow(std::string_view body, std::string_view secret = {});
+ProjectPage decode_project_page(std::string_view body, std::string_view secret = {});
+Project decode_project(std::string_view body, std::string_view secret = {});
+
+// The answer of /ping: a JSON string's value (what Pixxel's reference documents), else the
+// body's text as it came, trimmed of surrounding whitespace. Never throws.
+std::string decode_ping(std::string_view body, std::string_view secret = {});
 
 }  // namespace pixxel::internal
 

@@ -32,6 +32,7 @@
 #include "decode/field_rules.hpp"
 #include "decode/schema.hpp"
 #include "pixxel/errors.hpp"
+#include "text.hpp"
 
 namespace pixxel::internal {
 namespace {
@@ -579,6 +580,36 @@ DownloadLink decode_download_link(std::string_view body, std::string_view secret
 
 std::vector<Job> decode_job_list(std::string_view body, std::string_view secret) {
   return std::move(decode_body<JobListDraft>(body, secret).jobs);
+}
+
+CostEstimate decode_cost_estimate(std::string_view body, std::string_view secret) {
+  return decode_body<CostEstimate>(body, secret);
+}
+
+WorkflowPage decode_workflow_page(std::string_view body, std::string_view secret) {
+  return decode_body<WorkflowPage>(body, secret);
+}
+
+Workflow decode_workflow(std::string_view body, std::string_view secret) {
+  return decode_body<Workflow>(body, secret);
+}
+
+ProjectPage decode_project_page(std::string_view body, std::string_view secret) {
+  return decode_body<ProjectPage>(body, secret);
+}
+
+Project decode_project(std::string_view body, std::string_view secret) {
+  return decode_body<Project>(body, secret);
+}
+
+std::string decode_ping(std::string_view body, std::string_view /*secret*/) {
+  const std::string_view text = trim(body);
+  // Only a JSON string is unwrapped, so nothing else is parsed (no depth to guard).
+  if (text.size() >= 2 && text.front() == '"') {
+    const json value = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (const auto* unwrapped = value.get_ptr<const std::string*>()) return *unwrapped;
+  }
+  return std::string(text);
 }
 
 }  // namespace pixxel::internal

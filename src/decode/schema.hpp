@@ -140,18 +140,18 @@ struct VectorOf<std::vector<T>> {
   using Element = T;
 };
 
-template <auto M>
+// `model` points at an Owner: the member's class, or a draft derived from it.
+template <auto M, class Owner>
 void* member_of(void* model) {
-  using Class = typename MemberPointer<decltype(M)>::Class;
-  return &(static_cast<Class*>(model)->*M);
+  return &(static_cast<Owner*>(model)->*M);
 }
 
 // The member's default is the one its model's definition gives it.
-template <auto M>
+template <auto M, class Owner>
 void reset_member(void* model) {
   using Class = typename MemberPointer<decltype(M)>::Class;
   static const Class defaults{};
-  static_cast<Class*>(model)->*M = defaults.*M;
+  static_cast<Owner*>(model)->*M = defaults.*M;
 }
 
 template <class V>
@@ -191,12 +191,14 @@ constexpr const Table* nested_table() {
 
 }  // namespace schema_detail
 
-// The entry for JSON key `key` and member M, e.g. field<&Job::cost>("cost").
-template <auto M>
+// The entry for JSON key `key` and member M, e.g. field<&Job::cost>("cost"). A draft that
+// derives from its model names itself as Owner for the members it inherits, since the decoder
+// hands every entry a pointer to the draft.
+template <auto M, class Owner = typename schema_detail::MemberPointer<decltype(M)>::Class>
 constexpr Field field(std::string_view key) {
   using Value = typename schema_detail::MemberPointer<decltype(M)>::Value;
-  return Field{key, schema_detail::rule_for<Value>(), &schema_detail::member_of<M>,
-               &schema_detail::reset_member<M>, schema_detail::nested_table<Value>()};
+  return Field{key, schema_detail::rule_for<Value>(), &schema_detail::member_of<M, Owner>,
+               &schema_detail::reset_member<M, Owner>, schema_detail::nested_table<Value>()};
 }
 
 // A model whose keys do not map one to one onto its members decodes into a draft with a
@@ -310,6 +312,116 @@ struct JobListDraft {
 template <>
 struct Schema<JobListDraft> {
   static constexpr Field fields[] = {field<&JobListDraft::jobs>("jobs")};
+};
+
+template <>
+struct Schema<CostEstimate> {
+  static constexpr Field fields[] = {field<&CostEstimate::estimated_cost>("estimated_cost")};
+};
+
+template <>
+struct Schema<WorkflowSummary> {
+  static constexpr Field fields[] = {
+      field<&WorkflowSummary::id>("id"),
+      field<&WorkflowSummary::project_id>("project_id"),
+      field<&WorkflowSummary::legacy_project_id>("legacy_project_id"),
+      field<&WorkflowSummary::name>("name"),
+      field<&WorkflowSummary::created_by>("created_by"),
+      field<&WorkflowSummary::description>("description"),
+      field<&WorkflowSummary::created_at>("created_at"),
+      field<&WorkflowSummary::updated_at>("updated_at")};
+};
+
+template <>
+struct Schema<Workflow> {
+  static constexpr Field fields[] = {field<&Workflow::id>("id"),
+                                     field<&Workflow::estimated_cost>("estimated_cost"),
+                                     field<&Workflow::name>("name"),
+                                     field<&Workflow::created_by>("created_by"),
+                                     field<&Workflow::description>("description"),
+                                     field<&Workflow::spec>("spec"),
+                                     field<&Workflow::created_at>("created_at"),
+                                     field<&Workflow::updated_at>("updated_at"),
+                                     field<&Workflow::val_errors>("val_errors"),
+                                     field<&Workflow::project_id>("project_id")};
+};
+
+template <>
+struct Schema<Pagination> {
+  static constexpr Field fields[] = {field<&Pagination::limit>("limit"),
+                                     field<&Pagination::offset>("offset"),
+                                     field<&Pagination::total>("total")};
+};
+
+template <>
+struct Schema<WorkflowPage> {
+  static constexpr Field fields[] = {field<&WorkflowPage::workflows>("workflows"),
+                                     field<&WorkflowPage::pagination>("pagination")};
+};
+
+template <>
+struct Schema<Project> {
+  static constexpr Field fields[] = {field<&Project::id>("id"),
+                                     field<&Project::name>("name"),
+                                     field<&Project::title>("title"),
+                                     field<&Project::org_id>("org_id"),
+                                     field<&Project::description>("description"),
+                                     field<&Project::members_count>("members_count"),
+                                     field<&Project::created_at>("created_at"),
+                                     field<&Project::updated_at>("updated_at"),
+                                     field<&Project::metadata>("metadata")};
+};
+
+// Pixxel's reference wraps a project as {"project": {...}}, its guide answers the bare
+// object: the draft reads both, and the wrapped one wins when it holds anything.
+struct ProjectDraft : Project {
+  Project wrapped;
+};
+
+template <>
+struct Schema<ProjectDraft> {
+  static constexpr Field fields[] = {
+      field<&ProjectDraft::id, ProjectDraft>("id"),
+      field<&ProjectDraft::name, ProjectDraft>("name"),
+      field<&ProjectDraft::title, ProjectDraft>("title"),
+      field<&ProjectDraft::org_id, ProjectDraft>("org_id"),
+      field<&ProjectDraft::description, ProjectDraft>("description"),
+      field<&ProjectDraft::members_count, ProjectDraft>("members_count"),
+      field<&ProjectDraft::created_at, ProjectDraft>("created_at"),
+      field<&ProjectDraft::updated_at, ProjectDraft>("updated_at"),
+      field<&ProjectDraft::metadata, ProjectDraft>("metadata"),
+      field<&ProjectDraft::wrapped, ProjectDraft>("project")};
+};
+
+template <>
+struct Draft<Project> {
+  using type = ProjectDraft;
+  static Project finish(ProjectDraft&& d) {
+    if (d.wrapped != Project{}) return std::move(d.wrapped);
+    return std::move(static_cast<Project&>(d));
+  }
+};
+
+// The total of a project listing: `count` (reference) or `pagination.total` (guide).
+struct ProjectPageDraft {
+  std::vector<Project> projects;
+  std::int64_t count = 0;
+  Pagination pagination;
+};
+
+template <>
+struct Schema<ProjectPageDraft> {
+  static constexpr Field fields[] = {field<&ProjectPageDraft::projects>("projects"),
+                                     field<&ProjectPageDraft::count>("count"),
+                                     field<&ProjectPageDraft::pagination>("pagination")};
+};
+
+template <>
+struct Draft<ProjectPage> {
+  using type = ProjectPageDraft;
+  static ProjectPage finish(ProjectPageDraft&& d) {
+    return ProjectPage{std::move(d.projects), d.count != 0 ? d.count : d.pagination.total};
+  }
 };
 
 }  // namespace pixxel::internal

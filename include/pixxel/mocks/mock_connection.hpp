@@ -15,6 +15,7 @@
 /// @endcode
 
 #include <future>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,7 +26,8 @@
 namespace pixxel::mocks {
 
 /// A `Connection` whose every call is a `MOCK_METHOD`. `options()` and `wait_for_job_async`
-/// keep `Connection`'s defaults, so `wait_for_job(_async)` poll the mocked `get_job`.
+/// keep `Connection`'s defaults, so `wait_for_job(_async)` poll the mocked `get_job`, and
+/// `list_all_workflows` pages through the mocked `list_workflows`.
 ///
 /// @par Thread Safety
 /// As gmock mocks are: calls may come from any thread; set expectations before the calls.
@@ -49,6 +51,19 @@ class MockConnection : public Connection {
               (std::string_view workflow_id, std::string_view job_id, std::string_view task_id,
                const CallOptions& options),
               (override));
+  MOCK_METHOD(CostEstimate, estimate_cost,
+              (std::string_view workflow_id, const CallOptions& options), (override));
+  MOCK_METHOD(WorkflowPage, list_workflows,
+              (const ListWorkflowsQuery& query, const CallOptions& options), (override));
+  MOCK_METHOD(Workflow, get_workflow,
+              (std::string_view workflow_id, std::string_view project_id,
+               const CallOptions& options),
+              (override));
+  MOCK_METHOD(ProjectPage, list_projects,
+              (const ListProjectsQuery& query, const CallOptions& options), (override));
+  MOCK_METHOD(Project, get_project, (std::string_view project_id, const CallOptions& options),
+              (override));
+  MOCK_METHOD(std::string, ping, (const CallOptions& options), (override));
   MOCK_METHOD(std::future<Job>, create_job_async,
               (std::string_view workflow_id, std::string_view project_id,
                const CallOptions& options),
