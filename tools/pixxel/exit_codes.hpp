@@ -25,7 +25,8 @@ enum ExitCode : int {
   kTransport = 10,
   kTimeout = 11,
   kBadAnswer = 12,  // DecodeError, ResponseTooLargeError
-  kJobFailed = 13,  // the job ended in a failed state
+  kJobFailed = 13,   // the job ended in a failed state
+  kOverBudget = 14,  // jobs create --max-cost: the estimate was above it, no job created
 };
 
 // Prints a one-line explanation of the current exception to stderr and returns its code.

@@ -1,7 +1,14 @@
-// pixxel: create, inspect, wait for and download Pixxel jobs from the command line. Commands
-// are noun-verb, as gcloud's and aws's are, so that other resources can join `jobs` later.
+// pixxel: create, inspect, wait for and download Pixxel jobs from the command line, and find
+// the projects and workflows to run them in. Commands are noun-verb, as gcloud's and aws's are.
 //
-//   pixxel jobs create WORKFLOW --project P [--wait]
+//   pixxel projects list [--page N] [--page-size N]
+//   pixxel projects get PROJECT
+//   pixxel workflows list [--project P] [--id I] [--name N] [--created-by U] [--created-on DATE]
+//                         [--updated-at DATE] [--offset N] [--limit N] [--all]
+//   pixxel workflows get WORKFLOW --project P
+//   pixxel workflows estimate WORKFLOW
+//   pixxel ping
+//   pixxel jobs create WORKFLOW --project P [--max-cost N] [--wait]
 //   pixxel jobs get WORKFLOW JOB
 //   pixxel jobs list WORKFLOW [--status S] [--id I] [--created-by U] [--created-on DATE]
 //   pixxel jobs wait WORKFLOW JOB [--timeout SECONDS] [--poll-interval SECONDS]
@@ -16,10 +23,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +67,10 @@ struct Arguments {
   std::string task;
   std::string output;
   pixxel::ListJobsQuery query;
+  pixxel::ListWorkflowsQuery workflows_query;
+  pixxel::ListProjectsQuery projects_query;
+  bool all = false;
+  std::int64_t max_cost = 0;  // used only when given
   bool wait = false;
   bool force = false;
   double poll_interval = 2;
@@ -80,9 +93,14 @@ class Cli {
  public:
   Cli(const Arguments& args, StatusLine& line) : args_(args), line_(line) {}
 
-  void connect(const CLI::Option& request_timeout, const CLI::Option& retries) {
+  void connect(const CLI::Option& request_timeout, const CLI::Option& retries, bool keyless) {
     pixxel::ClientOptions options;
     options.api_key = args_.api_key;
+    if (keyless && options.api_key.empty() && std::getenv("PIXXEL_API_KEY") == nullptr) {
+      // The client insists on a key, but the health check is sent without one (the SDK
+      // never sends Authorization to /ping), so any placeholder will do.
+      options.api_key = "none";
+    }
     options.base_url = args_.base_url;
     if (request_timeout.count() > 0) options.timeout = to_milliseconds(args_.request_timeout);
     if (retries.count() > 0) options.retry.max_retries = args_.retries;
@@ -103,7 +121,19 @@ class Cli {
     client_.emplace(std::move(options));
   }
 
-  int create() {
+  int create(bool max_cost_given) {
+    if (max_cost_given) {
+      const std::int64_t cost = client_->estimate_cost(args_.workflow).estimated_cost;
+      const std::string figures = std::to_string(cost) + " tokens";
+      const std::string limit = "--max-cost " + std::to_string(args_.max_cost);
+      if (cost > args_.max_cost) {
+        std::cerr << kProgram << ": the estimated cost of workflow "
+                  << pixxel_jobs::printable(args_.workflow) << " is " << figures << ", above "
+                  << limit << "; no job was created\n";
+        return pixxel_examples::kOverBudget;
+      }
+      line_.message(std::string(kProgram) + ": estimated cost " + figures + ", within " + limit);
+    }
     pixxel::Job job = client_->create_job(args_.workflow, args_.project);
     if (!args_.wait) return print(job);
     line_.message(std::string(kProgram) + ": created job " + pixxel_jobs::printable(job.id) +
@@ -126,6 +156,103 @@ class Cli {
   }
 
   int wait() { return finish(wait_for(args_.job, nullptr, wait_deadline())); }
+
+  int list_projects() {
+    const pixxel::ProjectPage page = client_->list_projects(args_.projects_query);
+    if (args_.json) {
+      std::cout << nlohmann::json(page).dump(2) << "\n";
+      return pixxel_examples::kOk;
+    }
+    if (page.projects.empty()) {
+      line_.message(std::string(kProgram) + ": no projects on page " +
+                    std::to_string(args_.projects_query.page_num) + " (" +
+                    std::to_string(page.total) + " in all)");
+      return pixxel_examples::kOk;
+    }
+    pixxel_jobs::print_project_list(std::cout, page.projects);
+    const std::int64_t size = args_.projects_query.page_size;
+    const std::int64_t pages = (page.total + size - 1) / size;
+    if (args_.projects_query.page_num < pages) {
+      line_.message(std::string(kProgram) + ": page " +
+                    std::to_string(args_.projects_query.page_num) + " of " +
+                    std::to_string(pages) + " (" + std::to_string(page.total) +
+                    " projects); --page " + std::to_string(args_.projects_query.page_num + 1) +
+                    " for the next");
+    }
+    return pixxel_examples::kOk;
+  }
+
+  int get_project() {
+    const pixxel::Project project = client_->get_project(args_.project);
+    if (args_.json) {
+      std::cout << nlohmann::json(project).dump(2) << "\n";
+    } else {
+      pixxel_jobs::print_project(std::cout, project);
+    }
+    return pixxel_examples::kOk;
+  }
+
+  int list_workflows() {
+    const pixxel::ListWorkflowsQuery& query = args_.workflows_query;
+    std::vector<pixxel::WorkflowSummary> workflows;
+    std::optional<pixxel::WorkflowPage> page;
+    if (args_.all) {
+      workflows = client_->list_all_workflows(query);
+    } else {
+      page = client_->list_workflows(query);
+      workflows = page->workflows;
+    }
+    if (args_.json) {
+      std::cout << (page ? nlohmann::json(*page) : nlohmann::json(workflows)).dump(2) << "\n";
+      return pixxel_examples::kOk;
+    }
+    if (workflows.empty()) {
+      line_.message(std::string(kProgram) + ": no workflows found");
+      return pixxel_examples::kOk;
+    }
+    pixxel_jobs::print_workflow_list(std::cout, workflows);
+    if (page) {
+      const std::int64_t next = query.offset + static_cast<std::int64_t>(workflows.size());
+      if (next < page->pagination.total) {
+        line_.message(std::string(kProgram) + ": workflows " + std::to_string(query.offset + 1) +
+                      "-" + std::to_string(next) + " of " +
+                      std::to_string(page->pagination.total) + "; --offset " +
+                      std::to_string(next) + " for the next page, --all for every one");
+      }
+    }
+    return pixxel_examples::kOk;
+  }
+
+  int get_workflow() {
+    const pixxel::Workflow workflow = client_->get_workflow(args_.workflow, args_.project);
+    if (args_.json) {
+      std::cout << nlohmann::json(workflow).dump(2) << "\n";
+    } else {
+      pixxel_jobs::print_workflow(std::cout, workflow);
+    }
+    return pixxel_examples::kOk;
+  }
+
+  int estimate() {
+    const pixxel::CostEstimate estimate = client_->estimate_cost(args_.workflow);
+    if (args_.json) {
+      std::cout << nlohmann::json(estimate).dump(2) << "\n";
+    } else {
+      std::cout << "workflow " << pixxel_jobs::printable(args_.workflow) << ": estimated cost "
+                << estimate.estimated_cost << " tokens\n";
+    }
+    return pixxel_examples::kOk;
+  }
+
+  int ping() {
+    const std::string answer = client_->ping();
+    if (args_.json) {
+      std::cout << nlohmann::json(answer).dump() << "\n";
+    } else {
+      std::cout << pixxel_jobs::printable(answer) << "\n";
+    }
+    return pixxel_examples::kOk;
+  }
 
   int download() {
     const std::string path = output_path();
@@ -319,7 +446,10 @@ void add_wait_options(CLI::App& command, Arguments& args, const std::string& tim
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Create, inspect, wait for and download Pixxel jobs.", kProgram};
+  CLI::App app{
+      "Create, inspect, wait for and download Pixxel jobs; list projects and workflows, and "
+      "what a job will cost.",
+      kProgram};
   app.set_version_flag("--version",
                        std::string(kProgram) + " (pixxel-cpp " + pixxel::version() + ")");
   app.require_subcommand(1);
@@ -329,7 +459,7 @@ int main(int argc, char** argv) {
       "PIXXEL_BASE_URL.\n"
       "Exit codes: 0 ok, 1 unexpected, 2 usage, 3 configuration, 4 invalid argument, "
       "5 authentication, 6 not found, 7 rate limited, 8 request rejected, 9 server error, "
-      "10 network error, 11 timeout, 12 bad answer, 13 job failed.");
+      "10 network error, 11 timeout, 12 bad answer, 13 job failed, 14 over --max-cost.");
 
   Arguments args;
   app.add_option("--api-key", args.api_key, "API key (default: $PIXXEL_API_KEY)");
@@ -353,6 +483,12 @@ int main(int argc, char** argv) {
   CLI::App* create = jobs->add_subcommand("create", "Create a job from a workflow");
   create->add_option("workflow", args.workflow, "Workflow id")->required();
   create->add_option("--project", args.project, "Project id")->required();
+  const CLI::Option* max_cost =
+      create
+          ->add_option("--max-cost", args.max_cost,
+                       "Ask for the workflow's cost estimate first, and create no job when it "
+                       "is above N tokens (exit 14)")
+          ->check(CLI::NonNegativeNumber);
   create->add_flag("--wait", args.wait, "Wait for the job to end, showing its progress");
   add_wait_options(*create, args, "--wait-timeout", "With --wait, give up after SECONDS");
 
@@ -385,6 +521,49 @@ int main(int argc, char** argv) {
                    "Give up waiting after SECONDS (default: 300; with --wait, no limit for the "
                    "job, then 300 for the archive)");
 
+  CLI::App* projects = app.add_subcommand("projects", "List and show projects");
+  projects->require_subcommand(1);
+  CLI::App* projects_list = projects->add_subcommand("list", "List your projects, a page at a time");
+  projects_list->add_option("--page", args.projects_query.page_num, "Which page, from 1")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max() / 2));
+  projects_list->add_option("--page-size", args.projects_query.page_size, "Projects per page")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  CLI::App* projects_get = projects->add_subcommand("get", "Show a project");
+  projects_get->add_option("project", args.project, "Project id")->required();
+
+  CLI::App* workflows = app.add_subcommand("workflows", "List and show workflows, and estimate "
+                                                        "what a job of one will cost");
+  workflows->require_subcommand(1);
+  CLI::App* workflows_list =
+      workflows->add_subcommand("list", "List workflows, a page at a time (--all: every page)");
+  pixxel::ListWorkflowsQuery& wq = args.workflows_query;
+  workflows_list->add_option("--project", wq.project_id, "Only this project's workflows");
+  workflows_list->add_option("--id", wq.id, "Only the workflow with this id");
+  workflows_list->add_option("--name", wq.name, "Only workflows with this name");
+  workflows_list->add_option("--created-by", wq.created_by, "Only workflows created by this user");
+  workflows_list->add_option("--created-on", wq.created_on,
+                             "Only workflows created on this date (YYYY-MM-DD)");
+  workflows_list->add_option("--updated-at", wq.updated_at,
+                             "Only workflows last updated on this date (YYYY-MM-DD)");
+  workflows_list->add_option("--offset", wq.offset, "Matching workflows to skip")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::numeric_limits<std::int64_t>::max() / 2));
+  workflows_list->add_option("--limit", wq.limit, "Workflows per page")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  workflows_list->add_flag("--all", args.all, "Every page, from --offset on");
+  CLI::App* workflows_get =
+      workflows->add_subcommand("get", "Show a workflow, its cost estimate and its validity");
+  workflows_get->add_option("workflow", args.workflow, "Workflow id")->required();
+  workflows_get->add_option("--project", args.project, "Its project's id")->required();
+  CLI::App* workflows_estimate =
+      workflows->add_subcommand("estimate", "What a job of the workflow is expected to cost");
+  workflows_estimate->add_option("workflow", args.workflow, "Workflow id")->required();
+
+  CLI::App* ping = app.add_subcommand("ping", "Check that the server answers (needs no key)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -395,12 +574,18 @@ int main(int argc, char** argv) {
   StatusLine line(isatty(STDERR_FILENO) == 1);
   try {
     Cli cli(args, line);
-    cli.connect(*request_timeout, *retries);
-    if (create->parsed()) return cli.create();
+    cli.connect(*request_timeout, *retries, /*keyless=*/ping->parsed());
+    if (create->parsed()) return cli.create(max_cost->count() > 0);
     if (get->parsed()) return cli.get();
     if (list->parsed()) return cli.list();
     if (wait->parsed()) return cli.wait();
     if (download->parsed()) return cli.download();
+    if (projects_list->parsed()) return cli.list_projects();
+    if (projects_get->parsed()) return cli.get_project();
+    if (workflows_list->parsed()) return cli.list_workflows();
+    if (workflows_get->parsed()) return cli.get_workflow();
+    if (workflows_estimate->parsed()) return cli.estimate();
+    if (ping->parsed()) return cli.ping();
     return pixxel_examples::kUsage;
   } catch (...) {
     line.finish();

@@ -147,17 +147,7 @@ void print_job(std::ostream& out, const pixxel::Job& job) {
     if (!task.failure_type.empty()) out << " (" << printable(task.failure_type) << ")";
     out << ": " << printable(task.err_msg) << "\n";
   }
-  if (!job.val_errors.empty()) {
-    out << "validation errors:\n";
-    for (const auto& error : job.val_errors) {
-      out << "  " << or_dash(printable(error.component_name)) << ": " << printable(error.err);
-      if (!error.reason.empty()) out << " (" << printable(error.reason) << ")";
-      if (!error.from.empty() || !error.to.empty()) {
-        out << " [" << printable(error.from) << " -> " << printable(error.to) << "]";
-      }
-      out << "\n";
-    }
-  }
+  print_val_errors(out, job.val_errors);
 }
 
 void print_job_list(std::ostream& out, const std::vector<pixxel::Job>& jobs) {
@@ -165,6 +155,69 @@ void print_job_list(std::ostream& out, const std::vector<pixxel::Job>& jobs) {
   for (const auto& job : jobs) {
     rows.push_back({or_dash(printable(job.id)), or_dash(printable(job.status)), job_progress(job),
                     or_dash(printable(job.created_at))});
+  }
+  print_table(out, rows, "");
+}
+
+void print_val_errors(std::ostream& out, const std::vector<pixxel::ValError>& errors) {
+  if (errors.empty()) return;
+  out << "validation errors:\n";
+  for (const auto& error : errors) {
+    out << "  " << or_dash(printable(error.component_name)) << ": " << printable(error.err);
+    if (!error.reason.empty()) out << " (" << printable(error.reason) << ")";
+    if (!error.from.empty() || !error.to.empty()) {
+      out << " [" << printable(error.from) << " -> " << printable(error.to) << "]";
+    }
+    out << "\n";
+  }
+}
+
+void print_project(std::ostream& out, const pixxel::Project& project) {
+  out << "project " << printable(project.id) << " (" << or_dash(printable(project.name))
+      << "): " << or_dash(printable(project.title)) << "\n";
+  print_table(out,
+              {{"workspace", or_dash(printable(project.org_id))},
+               {"members", std::to_string(project.members_count)},
+               {"created", or_dash(printable(project.created_at))},
+               {"updated", or_dash(printable(project.updated_at))},
+               {"description", or_dash(printable(project.description))}},
+              "  ");
+}
+
+void print_project_list(std::ostream& out, const std::vector<pixxel::Project>& projects) {
+  std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "TITLE", "MEMBERS", "CREATED AT"}};
+  for (const auto& p : projects) {
+    rows.push_back({or_dash(printable(p.id)), or_dash(printable(p.name)),
+                    or_dash(printable(p.title)), std::to_string(p.members_count),
+                    or_dash(printable(p.created_at))});
+  }
+  print_table(out, rows, "");
+}
+
+void print_workflow(std::ostream& out, const pixxel::Workflow& workflow) {
+  out << "workflow " << printable(workflow.id) << " (project "
+      << or_dash(printable(workflow.project_id)) << "): " << or_dash(printable(workflow.name))
+      << "\n";
+  print_table(out,
+              {{"estimated cost", std::to_string(workflow.estimated_cost) + " tokens"},
+               {"valid", workflow.val_errors.empty()
+                             ? std::string("yes")
+                             : "no, " + std::to_string(workflow.val_errors.size()) +
+                                   " validation error" +
+                                   (workflow.val_errors.size() == 1 ? "" : "s")},
+               {"created by", or_dash(printable(workflow.created_by))},
+               {"created", or_dash(printable(workflow.created_at))},
+               {"updated", or_dash(printable(workflow.updated_at))},
+               {"description", or_dash(printable(workflow.description))}},
+              "  ");
+  print_val_errors(out, workflow.val_errors);
+}
+
+void print_workflow_list(std::ostream& out, const std::vector<pixxel::WorkflowSummary>& workflows) {
+  std::vector<std::vector<std::string>> rows = {{"ID", "PROJECT", "NAME", "CREATED AT"}};
+  for (const auto& w : workflows) {
+    rows.push_back({or_dash(printable(w.id)), or_dash(printable(w.project_id)),
+                    or_dash(printable(w.name)), or_dash(printable(w.created_at))});
   }
   print_table(out, rows, "");
 }

@@ -31,6 +31,19 @@ void print_job(std::ostream& out, const pixxel::Job& job);
 // One line per job: id, status, progress, created_at.
 void print_job_list(std::ostream& out, const std::vector<pixxel::Job>& jobs);
 
+// "validation errors:" and one line per error; nothing when there are none.
+void print_val_errors(std::ostream& out, const std::vector<pixxel::ValError>& errors);
+
+// A project's line and its details.
+void print_project(std::ostream& out, const pixxel::Project& project);
+// One line per project: id, name, title, members, created_at.
+void print_project_list(std::ostream& out, const std::vector<pixxel::Project>& projects);
+
+// A workflow's line, its details (estimated cost, validity) and its validation errors.
+void print_workflow(std::ostream& out, const pixxel::Workflow& workflow);
+// One line per workflow: id, project, name, created_at.
+void print_workflow_list(std::ostream& out, const std::vector<pixxel::WorkflowSummary>& workflows);
+
 // stderr, as pixxel uses it. On a terminal one status line can be shown at the bottom
 // and redrawn in place with '\r'; messages printed meanwhile go above it.
 class StatusLine {
