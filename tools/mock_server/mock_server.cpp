@@ -91,8 +91,9 @@ class MockServer::Impl {
 
  private:
   void configure() {
+    // The OpenAPI document's "pong message": a JSON string, not an object.
     server_.Get("/ping", [](const httplib::Request&, httplib::Response& res) {
-      send_json(res, 200, {{"status", "ok"}});
+      send_json(res, 200, "pong");
     });
     server_.Get(R"(/signed/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       routes_.serve_signed(req, res);
