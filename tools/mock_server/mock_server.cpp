@@ -1,6 +1,6 @@
 // MockServer: its lifecycle, and how httplib's routes reach the jobs API. What it serves is in
-// job_routes, the jobs in job_store and job_model, the faults in faults, and how connections
-// are taken and served in http_server.
+// job_routes (and, through it, catalog_routes over the seeded catalog), the jobs in job_store
+// and job_model, the faults in faults, and how connections are taken and served in http_server.
 #include "mock_server.hpp"
 
 #include <httplib.h>
