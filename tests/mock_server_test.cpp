@@ -204,12 +204,19 @@ class MockServerTest : public testing::Test {
   std::unique_ptr<httplib::Client> client_;
 };
 
-TEST_F(MockServerTest, PingAnswersOkWithoutAuthorization) {
+TEST_F(MockServerTest, PingAnswersPongWithoutAuthorization) {
   start();
-  const auto result = make_client(std::nullopt)->Get("/ping");
-  ASSERT_TRUE(result);
-  EXPECT_EQ(result->status, 200);
-  EXPECT_EQ(body_of(result), json({{"status", "ok"}}));
+  // The OpenAPI document's "pong message": a JSON string. /ping is outside /v0/, so neither
+  // injected faults nor the key check reach it.
+  server().set_fail_rate(1.0);
+  const std::vector<std::optional<std::string>> keys = {std::nullopt, "wrong-key"};
+  for (const auto& key : keys) {
+    const auto result = make_client(key)->Get("/ping");
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 200);
+    EXPECT_EQ(result->body, "\"pong\"");
+    EXPECT_EQ(body_of(result), json("pong"));
+  }
 }
 
 TEST_F(MockServerTest, RejectsMissingKeyWith403AndDocumentedBody) {
@@ -446,7 +453,9 @@ TEST_F(MockServerTest, DownloadsAnswer404ForUnknownJobsAndTasks) {
 
 TEST_F(MockServerTest, UnknownRoutesAnswer404WithDocumentedBody) {
   start();
-  expect_documented_error(client().Get("/v0/workflows/wf-1"), 404, "not_found");
+  expect_documented_error(client().Get("/v0/workflows/wf-1/nothing"), 404, "not_found");
+  expect_documented_error(client().Get("/v0/nothing"), 404, "not_found");
+  expect_documented_error(client().Post("/v0/projects"), 404, "not_found");
   expect_documented_error(client().Delete("/v0/workflows/wf-1/jobs"), 404, "not_found");
   expect_documented_error(client().Get("/nothing-here"), 404, "not_found");
 }
@@ -849,7 +858,7 @@ TEST_F(MockServerTest, ServesThreeHundredClientsThatEachKeepTheirConnection) {
     for (std::size_t i = first; i < last; ++i) {
       const auto answer = connections[i].read_answer(deadline);
       if (answer && answer->rfind("HTTP/1.1 200 OK\r\n", 0) == 0 &&
-          answer->find("\"status\":\"ok\"") != std::string::npos) {
+          answer->find("\"pong\"") != std::string::npos) {
         ++answered;
       }
     }
@@ -901,6 +910,343 @@ TEST_F(MockServerTest, RejectsOptionsOutOfRange) {
   MockServer server;
   EXPECT_THROW(server.set_fail_rate(2), std::invalid_argument);
   EXPECT_THROW(server.set_fail_after_create_rate(-1), std::invalid_argument);
+}
+
+// --- Workflows, projects, estimates (the seeded catalog) ---
+// Answers are held in non-const json: operator[] on a const json is undefined for a missing
+// key, and a missing field must fail these tests, not crash them.
+
+// The body of a 200 answer; a failure naming the answer otherwise.
+json ok_body(const httplib::Result& result) {
+  if (!result) {
+    ADD_FAILURE() << httplib::to_string(result.error());
+    return json::object();
+  }
+  EXPECT_EQ(result->status, 200) << result->body;
+  return body_of(result);
+}
+
+std::vector<std::string> ids_of(const json& items) {
+  std::vector<std::string> ids;
+  for (json item : items) ids.push_back(item.value("id", ""));
+  return ids;
+}
+
+const std::vector<std::string> kSeededWorkflows = {"wf-ndvi",      "wf-crop-health", "wf-invalid",
+                                                   "wf-shoreline", "wf-flood-map",   "wf-fail"};
+
+// One request on each catalog route that answers 200 with the right key.
+const std::vector<std::string> kCatalogPaths = {"/v0/workflows",
+                                                "/v0/workflows?project_id=prj-agri&limit=2",
+                                                "/v0/workflows/wf-ndvi?project_id=prj-agri",
+                                                "/v0/workflows/wf-ndvi/estimate",
+                                                "/v0/projects",
+                                                "/v0/projects?page_num=1&page_size=1",
+                                                "/v0/projects/prj-agri"};
+
+void expect_project_fields(json project) {
+  for (const char* key :
+       {"id", "name", "title", "org_id", "description", "created_at", "updated_at"}) {
+    EXPECT_TRUE(project[key].is_string()) << key << " in " << project.dump();
+  }
+  EXPECT_TRUE(project["members_count"].is_number_integer()) << project.dump();
+  EXPECT_TRUE(project["metadata"].is_object()) << project.dump();
+  EXPECT_TRUE(std::regex_match(project.value("created_at", ""), kTimestamp)) << project.dump();
+  EXPECT_TRUE(std::regex_match(project.value("updated_at", ""), kTimestamp)) << project.dump();
+  EXPECT_EQ(project["org_id"], "org-demo");
+}
+
+TEST_F(MockServerTest, ListProjectsAnswersBothSeededProjectsWithTheirCount) {
+  start();
+  json listed = ok_body(client().Get("/v0/projects"));
+  EXPECT_EQ(listed["count"], 2);
+  ASSERT_EQ(listed["projects"].size(), 2u) << listed.dump();
+  EXPECT_EQ(ids_of(listed["projects"]), (std::vector<std::string>{"prj-agri", "prj-coast"}));
+  for (json project : listed["projects"]) expect_project_fields(project);
+  EXPECT_EQ(listed["projects"][0]["name"], "agri-monitoring");
+  EXPECT_EQ(listed["projects"][0]["title"], "Agriculture monitoring");
+  EXPECT_EQ(listed["projects"][1]["name"], "coastal-watch");
+  EXPECT_EQ(listed["projects"][1]["title"], "Coastal watch");
+}
+
+TEST_F(MockServerTest, ListProjectsPagesByOneBasedPageNumAndPageSize) {
+  start();
+  std::vector<std::string> seen;
+  for (int page = 1; page <= 3; ++page) {
+    SCOPED_TRACE(page);
+    json listed =
+        ok_body(client().Get("/v0/projects?page_size=1&page_num=" + std::to_string(page)));
+    EXPECT_EQ(listed["count"], 2);  // the total, whatever the page
+    ASSERT_EQ(listed["projects"].size(), page <= 2 ? 1u : 0u) << listed.dump();
+    for (const std::string& id : ids_of(listed["projects"])) seen.push_back(id);
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"prj-agri", "prj-coast"}));
+  EXPECT_EQ(ok_body(client().Get("/v0/projects?page_num=2"))["projects"].size(), 0u);
+  EXPECT_EQ(ok_body(client().Get("/v0/projects?page_num=99999999999999"))["projects"].size(), 0u);
+}
+
+TEST_F(MockServerTest, ListProjectsRejectsBadPageNumAndPageSizeWith400NamingThem) {
+  start();
+  for (const std::string query :
+       {"page_num=0", "page_num=-1", "page_num=x", "page_num=", "page_num=1.5", "page_size=0",
+        "page_size=1001", "page_size=-3", "page_size=ten", "page_size=%2B5"}) {
+    SCOPED_TRACE(query);
+    const auto result = client().Get("/v0/projects?" + query);
+    expect_documented_error(result, 400, "bad_request");
+    const std::string name = query.substr(0, query.find('='));
+    EXPECT_NE(body_of(result)["error"].value("message", "").find(name), std::string::npos);
+  }
+  EXPECT_EQ(ok_body(client().Get("/v0/projects?page_size=1000"))["projects"].size(), 2u);
+}
+
+TEST_F(MockServerTest, GetProjectAnswersTheWrappedProjectAnd404ForUnknownOnes) {
+  start();
+  json answer = ok_body(client().Get("/v0/projects/prj-coast"));
+  ASSERT_TRUE(answer.contains("project")) << answer.dump();
+  json project = answer["project"];
+  expect_project_fields(project);
+  EXPECT_EQ(project["id"], "prj-coast");
+  EXPECT_EQ(project["name"], "coastal-watch");
+  EXPECT_EQ(project["title"], "Coastal watch");
+  // The same project as the list shows.
+  EXPECT_EQ(project, ok_body(client().Get("/v0/projects"))["projects"][1]);
+
+  expect_documented_error(client().Get("/v0/projects/prj-nope"), 404, "not_found");
+  expect_documented_error(client().Get("/v0/projects/prj-agri/members"), 404, "not_found");
+}
+
+TEST_F(MockServerTest, ListWorkflowsAnswersEverySeededWorkflowInSeededOrder) {
+  start();
+  json listed = ok_body(client().Get("/v0/workflows"));
+  EXPECT_EQ(listed["pagination"], json({{"limit", 50}, {"offset", 0}, {"total", 6}}));
+  EXPECT_EQ(ids_of(listed["workflows"]), kSeededWorkflows);
+  const std::map<std::string, std::string> project_of = {
+      {"wf-ndvi", "prj-agri"},       {"wf-crop-health", "prj-agri"}, {"wf-invalid", "prj-agri"},
+      {"wf-shoreline", "prj-coast"}, {"wf-flood-map", "prj-coast"},  {"wf-fail", "prj-coast"}};
+  for (json workflow : listed["workflows"]) {
+    SCOPED_TRACE(workflow.dump());
+    for (const char* key : {"id", "project_id", "legacy_project_id", "name", "created_by",
+                            "description", "created_at", "updated_at"}) {
+      ASSERT_TRUE(workflow[key].is_string()) << key;
+      EXPECT_FALSE(workflow[key].get<std::string>().empty()) << key;
+    }
+    // The list form (dexter.ListWorkflowItem) has no spec, val_errors or cost.
+    EXPECT_EQ(workflow.size(), 8u);
+    EXPECT_EQ(workflow["project_id"], project_of.at(workflow["id"]));
+    EXPECT_TRUE(std::regex_match(workflow.value("created_at", ""), kTimestamp));
+    EXPECT_TRUE(std::regex_match(workflow.value("updated_at", ""), kTimestamp));
+  }
+}
+
+TEST_F(MockServerTest, ListWorkflowsWalksEveryPageWithOffsetAndLimit) {
+  start();
+  std::vector<std::string> seen;
+  for (int offset = 0; offset <= 6; offset += 2) {
+    SCOPED_TRACE(offset);
+    json page = ok_body(client().Get("/v0/workflows?limit=2&offset=" + std::to_string(offset)));
+    EXPECT_EQ(page["pagination"], json({{"limit", 2}, {"offset", offset}, {"total", 6}}));
+    ASSERT_EQ(page["workflows"].size(), offset < 6 ? 2u : 0u) << page.dump();
+    for (const std::string& id : ids_of(page["workflows"])) seen.push_back(id);
+  }
+  EXPECT_EQ(seen, kSeededWorkflows);
+
+  // An offset that is not a multiple of the limit, and a last page that is short.
+  EXPECT_EQ(
+      ids_of(ok_body(client().Get("/v0/workflows?offset=1&limit=4"))["workflows"]),
+      (std::vector<std::string>{"wf-crop-health", "wf-invalid", "wf-shoreline", "wf-flood-map"}));
+  EXPECT_EQ(ids_of(ok_body(client().Get("/v0/workflows?offset=5&limit=4"))["workflows"]),
+            (std::vector<std::string>{"wf-fail"}));
+  json far = ok_body(client().Get("/v0/workflows?offset=9223372036854775807&limit=1000"));
+  EXPECT_EQ(far["workflows"], json::array());
+  EXPECT_EQ(far["pagination"]["total"], 6);
+}
+
+TEST_F(MockServerTest, ListWorkflowsFiltersExactlyAndDatesByDay) {
+  start();
+  const auto listed = [&](const std::string& query) {
+    json page = ok_body(client().Get("/v0/workflows?" + query));
+    EXPECT_EQ(page["pagination"]["total"], page["workflows"].size()) << query;
+    return ids_of(page["workflows"]);
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(listed("project_id=prj-agri"), (Ids{"wf-ndvi", "wf-crop-health", "wf-invalid"}));
+  EXPECT_EQ(listed("project_id=prj-coast"), (Ids{"wf-shoreline", "wf-flood-map", "wf-fail"}));
+  EXPECT_EQ(listed("project_id=prj"), Ids{});  // exact, not a prefix
+  EXPECT_EQ(listed("id=wf-flood-map"), Ids{"wf-flood-map"});
+  EXPECT_EQ(listed("name=crop-health"), Ids{"wf-crop-health"});
+  EXPECT_EQ(listed("name=Crop-Health"), Ids{});
+  EXPECT_EQ(listed("created_by=ops-user"), (Ids{"wf-crop-health", "wf-shoreline"}));
+  EXPECT_EQ(listed("created_on=2024-03-01"), (Ids{"wf-ndvi", "wf-crop-health"}));
+  EXPECT_EQ(listed("created_on=2024-03-01T23:59:59Z"), (Ids{"wf-ndvi", "wf-crop-health"}));
+  EXPECT_EQ(listed("updated_at=2024-04-02"), (Ids{"wf-crop-health", "wf-shoreline"}));
+  EXPECT_EQ(listed("updated_at=2024-04-02&project_id=prj-coast"), Ids{"wf-shoreline"});
+  EXPECT_EQ(listed("created_on=2030-01-01"), Ids{});
+  EXPECT_EQ(listed("id=&name="), kSeededWorkflows);  // empty filters filter nothing
+
+  // total counts the filtered list, not the page.
+  json page = ok_body(client().Get("/v0/workflows?project_id=prj-agri&limit=2&offset=2"));
+  EXPECT_EQ(page["pagination"], json({{"limit", 2}, {"offset", 2}, {"total", 3}}));
+  EXPECT_EQ(ids_of(page["workflows"]), Ids{"wf-invalid"});
+}
+
+TEST_F(MockServerTest, ListWorkflowsRejectsBadOffsetLimitAndDatesWith400NamingThem) {
+  start();
+  for (const std::string query :
+       {"offset=-1", "offset=abc", "offset=", "offset=1e3", "offset=99999999999999999999",
+        "limit=0", "limit=1001", "limit=-5", "limit=x", "limit=", "limit=%202",
+        "created_on=yesterday", "updated_at=2024-13-01"}) {
+    SCOPED_TRACE(query);
+    const auto result = client().Get("/v0/workflows?" + query);
+    expect_documented_error(result, 400, "bad_request");
+    const std::string name = query.substr(0, query.find('='));
+    EXPECT_NE(body_of(result)["error"].value("message", "").find(name), std::string::npos);
+  }
+  EXPECT_EQ(ok_body(client().Get("/v0/workflows?limit=1000"))["workflows"].size(), 6u);
+}
+
+TEST_F(MockServerTest, GetWorkflowAnswersTheBareWorkflowWithSpecAndValErrors) {
+  start();
+  json workflow = ok_body(client().Get("/v0/workflows/wf-crop-health?project_id=prj-agri"));
+  for (const char* key :
+       {"id", "name", "created_by", "description", "created_at", "updated_at", "project_id"}) {
+    EXPECT_TRUE(workflow[key].is_string()) << key << " in " << workflow.dump();
+  }
+  EXPECT_EQ(workflow["id"], "wf-crop-health");
+  EXPECT_EQ(workflow["project_id"], "prj-agri");
+  EXPECT_EQ(workflow["estimated_cost"], 45);
+  EXPECT_TRUE(workflow["spec"].is_object()) << workflow.dump();
+  EXPECT_EQ(workflow["val_errors"], json::array());
+  // The same workflow as the list shows, in its other form.
+  json summary = ok_body(client().Get("/v0/workflows?id=wf-crop-health"))["workflows"].at(0);
+  for (const char* key : {"name", "created_by", "description", "created_at", "updated_at"}) {
+    EXPECT_EQ(workflow[key], summary[key]) << key;
+  }
+
+  json invalid = ok_body(client().Get("/v0/workflows/wf-invalid?project_id=prj-agri"));
+  EXPECT_EQ(invalid["estimated_cost"], 0);
+  ASSERT_EQ(invalid["val_errors"].size(), 2u) << invalid.dump();
+  for (json error : invalid["val_errors"]) {
+    for (const char* key : {"from", "to", "err", "reason", "component_name"}) {
+      ASSERT_TRUE(error[key].is_string()) << key;
+      EXPECT_FALSE(error[key].get<std::string>().empty()) << key;
+    }
+  }
+}
+
+TEST_F(MockServerTest, GetWorkflowNeedsItsOwnProjectId) {
+  start();
+  expect_documented_error(client().Get("/v0/workflows/wf-ndvi"), 400, "bad_request");
+  expect_documented_error(client().Get("/v0/workflows/wf-ndvi?project_id="), 400, "bad_request");
+  expect_documented_error(client().Get("/v0/workflows/wf-ndvi?project_id=prj-coast"), 404,
+                          "not_found");
+  expect_documented_error(client().Get("/v0/workflows/wf-nope?project_id=prj-agri"), 404,
+                          "not_found");
+  EXPECT_EQ(ok_body(client().Get("/v0/workflows/wf-fail?project_id=prj-coast"))["id"], "wf-fail");
+}
+
+TEST_F(MockServerTest, EstimateEqualsTheCostOfAJobOnTheSameWorkflow) {
+  start();
+  std::set<std::int64_t> costs;
+  for (const std::string workflow : {"wf-ndvi", "wf-flood-map", "wf-crop-health"}) {
+    SCOPED_TRACE(workflow);
+    json estimate = ok_body(client().Get("/v0/workflows/" + workflow + "/estimate"));
+    ASSERT_EQ(estimate.size(), 1u) << estimate.dump();
+    ASSERT_TRUE(estimate["estimated_cost"].is_number_integer()) << estimate.dump();
+    json job = create_job(workflow, "prj-agri");
+    EXPECT_EQ(job["cost"], estimate["estimated_cost"]);
+    EXPECT_EQ(get_job(job)["cost"], estimate["estimated_cost"]);
+    costs.insert(estimate["estimated_cost"].get<std::int64_t>());
+  }
+  EXPECT_EQ(costs, (std::set<std::int64_t>{30, 45, 60}));
+
+  // Jobs on workflows the catalog does not know are still accepted, at the default cost.
+  EXPECT_EQ(create_job("wf-1")["cost"], 30);
+  expect_documented_error(client().Get("/v0/workflows/wf-1/estimate"), 404, "not_found");
+}
+
+TEST_F(MockServerTest, JobOnTheInvalidWorkflowCarriesItsValErrorsAndFailsAtOnce) {
+  // The clock never moves: the job is failed from its creation, not after a while.
+  pixxel::mock::ManualClock clock;
+  start(options_with(600ms, clock));
+  json val_errors =
+      ok_body(client().Get("/v0/workflows/wf-invalid?project_id=prj-agri"))["val_errors"];
+  ASSERT_EQ(val_errors.size(), 2u);
+
+  json created = create_job("wf-invalid", "prj-agri");
+  for (json job : {created, get_job(created)}) {
+    SCOPED_TRACE(job.dump());
+    EXPECT_EQ(job["status"], "failed");
+    EXPECT_EQ(job["val_errors"], val_errors);
+    EXPECT_EQ(job["tasks"], json::array());
+    EXPECT_EQ(job["cost"], 0);
+    EXPECT_EQ(job["progress"], "0");
+    EXPECT_EQ(job["finished_at"], job["created_at"]);
+    EXPECT_EQ(job["exec_created_at"], "");
+  }
+  json listed = ok_body(client().Get("/v0/workflows/wf-invalid/jobs?status=failed"));
+  EXPECT_EQ(ids_of(listed["jobs"]), std::vector<std::string>{created.value("id", "")});
+  EXPECT_EQ(ok_body(client().Put(job_path(created) + "/download"))["status"], "pending");
+
+  // Jobs on valid workflows carry none.
+  EXPECT_EQ(create_job("wf-ndvi", "prj-agri")["val_errors"], json::array());
+}
+
+TEST_F(MockServerTest, CatalogRoutesRejectMissingOrWrongKeyWith403) {
+  start();
+  for (const std::string& path : kCatalogPaths) {
+    SCOPED_TRACE(path);
+    expect_documented_error(make_client(std::nullopt)->Get(path), 403, "forbidden");
+    expect_documented_error(make_client("wrong-key")->Get(path), 403, "forbidden");
+    expect_documented_error(make_client("Bearer test-key")->Get(path), 403, "forbidden");
+    EXPECT_EQ(client().Get(path)->status, 200);
+  }
+}
+
+TEST_F(MockServerTest, CatalogRoutesGetTheSameInjectedFaultsAsTheJobsRoutes) {
+  MockOptions options;
+  options.retry_after_seconds = 4;
+  start(options);
+  server().set_fail_rate(1.0);
+  for (const std::string& path : kCatalogPaths) {
+    SCOPED_TRACE(path);
+    expect_documented_error(client().Get(path), 503, "service_unavailable");
+  }
+  server().set_fail_rate(0);
+  server().set_rate_limit_rate(1.0);
+  for (const std::string& path : kCatalogPaths) {
+    SCOPED_TRACE(path);
+    const auto result = client().Get(path);
+    expect_documented_error(result, 429, "too_many_requests");
+    EXPECT_EQ(result->get_header_value("Retry-After"), "4");
+  }
+}
+
+TEST_F(MockServerTest, CatalogIdsAreDecodedOneSegmentAtATime) {
+  start();
+  EXPECT_EQ(ok_body(client().Get("/v0/workflows/wf%2Dflood%2dmap/estimate"))["estimated_cost"], 60);
+  EXPECT_EQ(ok_body(client().Get("/v0/projects/prj%2Dagri"))["project"]["id"], "prj-agri");
+  EXPECT_EQ(
+      ok_body(client().Get("/v0/workflows?project_id=prj%2Dcoast&limit=1"))["pagination"]["total"],
+      3);
+  // "%2F" is part of an id, not a separator: this asks for the workflow "wf-ndvi/estimate".
+  expect_documented_error(client().Get("/v0/workflows/wf-ndvi%2Festimate?project_id=prj-agri"), 404,
+                          "not_found");
+  expect_documented_error(client().Get("/v0/projects/prj-agri%2F"), 404, "not_found");
+}
+
+TEST_F(MockServerTest, SeededCatalogIsTheSameWhateverTheSeed) {
+  const auto catalog = [](std::uint64_t seed) {
+    MockOptions options;
+    options.seed = seed;
+    MockServer server(options);
+    server.start();
+    httplib::Client client(server.base_url());
+    allow_slow_answers(client);
+    client.set_default_headers({{"Authorization", kKey}});
+    return ok_body(client.Get("/v0/workflows")).dump() + ok_body(client.Get("/v0/projects")).dump();
+  };
+  EXPECT_EQ(catalog(1), catalog(2));
+  EXPECT_EQ(catalog(0), catalog(1));
 }
 
 TEST(MockZipTest, Crc32MatchesTheStandardCheckValue) {

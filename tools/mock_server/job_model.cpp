@@ -7,8 +7,6 @@ namespace {
 
 using std::chrono::microseconds;
 
-constexpr std::int64_t kCostPerTask = 10;
-
 json render_task(const JobRecord& job, std::size_t i, microseconds age) {
   const TaskRecord& task = job.tasks[i];
   const std::string status = job.task_status(i, age);
@@ -82,11 +80,12 @@ int JobRecord::task_progress(std::size_t i, microseconds age) const {
 }
 
 std::string JobRecord::status(microseconds age) const {
-  if (age >= finish()) return fails ? "failed" : "completed";
+  if (age >= finish()) return fails || rejected() ? "failed" : "completed";
   return age >= queue_time() ? "running" : "queued";
 }
 
 int JobRecord::progress(microseconds age) const {
+  if (rejected()) return 0;
   if (age >= finish() && !fails) return 100;
   int sum = 0;
   for (std::size_t i = 0; i < kTaskCount; ++i) sum += task_progress(i, age);
@@ -96,7 +95,7 @@ int JobRecord::progress(microseconds age) const {
 json render_job(const JobRecord& job, SteadyClock::time_point now, bool summary) {
   const microseconds age = job.age(now);
   const std::string status = job.status(age);
-  const bool executing = age >= job.queue_time();
+  const bool executing = !job.rejected() && age >= job.queue_time();
   const bool done = age >= job.finish();
   const std::string updated_at = job.timestamp(done        ? job.finish()
                                                : executing ? age
@@ -109,12 +108,14 @@ json render_job(const JobRecord& job, SteadyClock::time_point now, bool summary)
   out["id"] = job.id;
   if (!summary) {
     json tasks = json::array();
-    for (std::size_t i = 0; i < kTaskCount; ++i) tasks.push_back(render_task(job, i, age));
+    for (std::size_t i = 0; i < kTaskCount && !job.rejected(); ++i) {
+      tasks.push_back(render_task(job, i, age));
+    }
     out["tasks"] = std::move(tasks);
-    out["val_errors"] = json::array();
+    out["val_errors"] = job.val_errors;
     out["spec"] = {{"workflow_id", job.workflow_id}, {"project_id", job.project_id}};
   }
-  out["cost"] = kCostPerTask * static_cast<std::int64_t>(kTaskCount);
+  out["cost"] = job.cost;
   out["workflow_id"] = job.workflow_id;
   out["updated_at"] = updated_at;
   out["finished_at"] = done ? job.timestamp(job.finish()) : "";

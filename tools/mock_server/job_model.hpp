@@ -20,6 +20,8 @@ using SystemClock = std::chrono::system_clock;
 constexpr std::size_t kTaskCount = 3;
 constexpr std::array<const char*, kTaskCount> kTaskNames = {"ingest", "process", "export"};
 constexpr std::string_view kFailingWorkflow = "wf-fail";
+// What a job costs on a workflow the catalog does not know (jobs are accepted on any id).
+constexpr std::int64_t kDefaultJobCost = 30;
 
 struct TaskRecord {
   std::string id;
@@ -28,7 +30,8 @@ struct TaskRecord {
 };
 
 // A job is queued for the first 10% of its duration, then its tasks run one after another,
-// each for an equal share of the rest.
+// each for an equal share of the rest. A job with validation errors never runs: it is failed
+// from the start, without tasks.
 struct JobRecord {
   using microseconds = std::chrono::microseconds;
 
@@ -39,7 +42,11 @@ struct JobRecord {
   SystemClock::time_point created_wall;
   microseconds duration{0};
   bool fails = false;
+  std::int64_t cost = kDefaultJobCost;
+  json val_errors = json::array();
   std::array<TaskRecord, kTaskCount> tasks;
+
+  bool rejected() const { return !val_errors.empty(); }
 
   microseconds queue_time() const { return duration / 10; }
   microseconds slot() const {
@@ -53,7 +60,7 @@ struct JobRecord {
   microseconds task_end(std::size_t i) const {
     return task_start(i) + (task_fails(i) ? slot() / 2 : slot());
   }
-  microseconds finish() const { return task_end(kTaskCount - 1); }
+  microseconds finish() const { return rejected() ? microseconds{0} : task_end(kTaskCount - 1); }
   SystemClock::time_point wall(microseconds offset) const {
     return created_wall + std::chrono::duration_cast<SystemClock::duration>(offset);
   }

@@ -4,9 +4,9 @@
 #include <chrono>
 #include <utility>
 
-#include "text.hpp"  // the SDK's own helpers (pixxel_util), compiled in
-#include "url.hpp"
+#include "catalog.hpp"
 #include "responses.hpp"
+#include "text.hpp"  // the SDK's own helpers (pixxel_util), compiled in
 #include "time_format.hpp"
 #include "zip.hpp"
 
@@ -61,21 +61,14 @@ void JobRoutes::serve_api(const httplib::Request& req, httplib::Response& res) {
     return;
   }
 
-  // Matched on the raw target, each captured segment decoded on its own (see mock_server.cpp).
-  const std::string raw_path = req.target.substr(0, req.target.find('?'));
+  if (catalog_.serve(req, res)) return;
   for (const Route& route : routes_) {
-    std::smatch match;
-    if (route.method != req.method || !std::regex_match(raw_path, match, route.pattern)) {
-      continue;
+    if (const auto captures = match_route(req, route.method, route.pattern)) {
+      (this->*route.handler)(req, res, *captures);
+      return;
     }
-    Captures captures;
-    for (std::size_t i = 1; i < match.size(); ++i) {
-      captures.push_back(internal::percent_decode(match.str(i)));
-    }
-    (this->*route.handler)(req, res, captures);
-    return;
   }
-  send_error(res, 404, "no such route: " + req.method + " " + raw_path);
+  send_error(res, 404, "no such route: " + req.method + " " + raw_path(req));
 }
 
 SteadyClock::time_point JobRoutes::clock_now() const {
@@ -93,6 +86,12 @@ void JobRoutes::create_job(const httplib::Request& req, httplib::Response& res,
   record->workflow_id = ids[0];
   record->project_id = project_id;
   record->fails = ids[0] == kFailingWorkflow;
+  // A seeded workflow's jobs cost its estimate and carry its validation errors; jobs on any
+  // other id are accepted too, at the default cost.
+  if (const WorkflowRecord* workflow = find_workflow(ids[0])) {
+    record->cost = workflow->estimated_cost;
+    record->val_errors = render_val_errors(workflow->val_errors);
+  }
   record->created = clock_now();
   record->created_wall = SystemClock::now();
   bool fail_after_create = false;
@@ -172,8 +171,11 @@ void JobRoutes::download_task(const httplib::Request& req, httplib::Response& re
                               const Captures& ids) {
   const auto job = store_.find(ids[0], ids[1]);
   if (!job) return send_job_not_found(res, ids[0], ids[1]);
-  const auto task = std::find_if(job->tasks.begin(), job->tasks.end(),
-                                 [&](const TaskRecord& t) { return t.id == ids[2]; });
+  // A job that failed validation shows no tasks, so none of them can be downloaded.
+  const auto task = job->rejected()
+                        ? job->tasks.end()
+                        : std::find_if(job->tasks.begin(), job->tasks.end(),
+                                       [&](const TaskRecord& t) { return t.id == ids[2]; });
   if (task == job->tasks.end()) {
     send_error(res, 404, "task \"" + ids[2] + "\" not found in job \"" + ids[1] + "\"");
     return;

@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "catalog_routes.hpp"
 #include "faults.hpp"
 #include "job_store.hpp"
 #include "mock_server.hpp"
+#include "routing.hpp"
 
 namespace pixxel::mock::detail {
 
@@ -25,13 +27,12 @@ class JobRoutes {
             std::function<std::string()> base_url);
 
   /// A request under /v0/: the latency, an injected fault if one is drawn, the key check,
-  /// then the route.
+  /// then the route (the catalog's workflow and project routes, or a jobs route).
   void serve_api(const httplib::Request& req, httplib::Response& res);
   /// GET /signed/{token}: the ZIP, without a key.
   void serve_signed(const httplib::Request& req, httplib::Response& res);
 
  private:
-  using Captures = std::vector<std::string>;
   using Handler = void (JobRoutes::*)(const httplib::Request&, httplib::Response&, const Captures&);
   struct Route {
     std::string method;
@@ -54,6 +55,7 @@ class JobRoutes {
   FaultInjector& faults_;
   const std::function<std::string()> base_url_;
   const std::vector<Route> routes_;
+  const CatalogRoutes catalog_;
 };
 
 }  // namespace pixxel::mock::detail

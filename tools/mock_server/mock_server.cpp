@@ -1,6 +1,6 @@
 // MockServer: its lifecycle, and how httplib's routes reach the jobs API. What it serves is in
-// job_routes, the jobs in job_store and job_model, the faults in faults, and how connections
-// are taken and served in http_server.
+// job_routes (and, through it, catalog_routes over the seeded catalog), the jobs in job_store
+// and job_model, the faults in faults, and how connections are taken and served in http_server.
 #include "mock_server.hpp"
 
 #include <httplib.h>
@@ -91,8 +91,9 @@ class MockServer::Impl {
 
  private:
   void configure() {
+    // The OpenAPI document's "pong message": a JSON string, not an object.
     server_.Get("/ping", [](const httplib::Request&, httplib::Response& res) {
-      send_json(res, 200, {{"status", "ok"}});
+      send_json(res, 200, "pong");
     });
     server_.Get(R"(/signed/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       routes_.serve_signed(req, res);

@@ -66,13 +66,36 @@ struct MockOptions {
 };
 
 /// The mock server. Routes (all answers JSON, with `X-Request-Id: req-<n>`):
-///   GET  /ping                                            no key needed
+///   GET  /ping                                            "pong" (a JSON string); no key needed
+///   GET  /v0/projects[?page_num=&page_size=]              {"projects": [...], "count": total}
+///   GET  /v0/projects/{id}                                {"project": {...}}
+///   GET  /v0/workflows[?project_id=&id=&name=&created_by=&created_on=&updated_at=&offset=&limit=]
+///                                                         {"workflows": [...], "pagination":
+///                                                          {"limit", "offset", "total"}}
+///   GET  /v0/workflows/{w}?project_id=P                   the workflow (bare object)
+///   GET  /v0/workflows/{w}/estimate                       {"estimated_cost": N}
 ///   POST /v0/workflows/{w}/jobs?project_id=P              any workflow id; "wf-fail" jobs fail
 ///   GET  /v0/workflows/{w}/jobs[?id=&status=&created_by=&created_on=]
 ///   GET  /v0/workflows/{w}/jobs/{job}
 ///   PUT  /v0/workflows/{w}/jobs/{job}/download
 ///   PUT  /v0/workflows/{w}/jobs/{job}/tasks/{task}/download
 ///   GET  /signed/{token}?expires=<unix seconds>           the ZIP; no key needed
+/// Every /v0/ route has the same latency, injected faults and key check (403).
+///
+/// Projects and workflows are seeded, read-only and the same whatever `seed` is:
+///   prj-agri  ("agri-monitoring", "Agriculture monitoring"), org "org-demo":
+///     wf-ndvi 30, wf-crop-health 45, wf-invalid 0 (two val_errors)
+///   prj-coast ("coastal-watch", "Coastal watch"), org "org-demo":
+///     wf-shoreline 30, wf-flood-map 60, wf-fail 30
+/// (the numbers are each workflow's estimated_cost). Workflows are listed in that order,
+/// projects in that order. A job on a seeded workflow costs its estimate; a job on
+/// "wf-invalid" carries its val_errors, has no tasks and is "failed" at once; a job on any
+/// other workflow id is accepted too and costs 30. List filters match exactly, except
+/// created_on and updated_at, which match the UTC day (YYYY-MM-DD) of the timestamp. offset
+/// defaults to 0 and limit to 50 (1 to 1000); page_num is 1-based (default 1), page_size
+/// defaults to 50 (1 to 1000); values out of range or not integers answer 400 naming the
+/// parameter. get_workflow needs project_id (400) and answers 404 for an unknown workflow or
+/// one of another project; unknown projects and estimates of unknown workflows answer 404.
 /// A job's state is computed from its age on every read: queued for the first 10% of
 /// `job_duration`, then its three tasks run one after another, then it is completed.
 /// Each connection is served on a thread of its own, started when a connection finds none
