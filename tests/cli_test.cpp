@@ -474,6 +474,162 @@ TEST_F(CliTest, UnknownJobExitsWithNotFound) {
   EXPECT_NE(result.err.find("not found"), std::string::npos) << result.err;
 }
 
+// --- projects, workflows, estimates, ping (the mock's seeded catalog) ------------------------
+
+TEST_F(CliTest, ProjectsListShowsTheSeededProjects) {
+  const RunResult result = run({"projects", "list"});
+  ASSERT_TRUE(exited_with(result, kOk));
+  const auto lines = lines_of(result.out);
+  ASSERT_EQ(lines.size(), 3u) << result.out;  // header and two projects
+  EXPECT_EQ(lines[0].rfind("ID", 0), 0u);
+  EXPECT_EQ(lines[1].rfind("prj-agri ", 0), 0u);
+  EXPECT_NE(lines[1].find("Agriculture monitoring"), std::string::npos);
+  EXPECT_EQ(lines[2].rfind("prj-coast ", 0), 0u);
+  EXPECT_EQ(result.err, "");  // one page holds them all: no hint
+
+  const RunResult json = run({"--json", "projects", "list"});
+  ASSERT_TRUE(exited_with(json, kOk));
+  const auto page = nlohmann::json::parse(json.out);
+  EXPECT_EQ(page.at("count"), 2);
+  EXPECT_EQ(page.at("projects").size(), 2u);
+}
+
+TEST_F(CliTest, ProjectsListPagesAndSaysHowToGetTheNextPage) {
+  const RunResult first = run({"projects", "list", "--page-size", "1"});
+  ASSERT_TRUE(exited_with(first, kOk));
+  EXPECT_EQ(lines_of(first.out).size(), 2u) << first.out;
+  EXPECT_NE(first.out.find("prj-agri"), std::string::npos);
+  EXPECT_NE(first.err.find("page 1 of 2 (2 projects); --page 2 for the next"), std::string::npos)
+      << first.err;
+  const RunResult second = run({"projects", "list", "--page-size", "1", "--page", "2"});
+  ASSERT_TRUE(exited_with(second, kOk));
+  EXPECT_NE(second.out.find("prj-coast"), std::string::npos);
+  EXPECT_EQ(second.out.find("prj-agri"), std::string::npos);
+  EXPECT_TRUE(exited_with(run({"projects", "list", "--page", "0"}), kUsage));
+}
+
+TEST_F(CliTest, ProjectsGetShowsOneProject) {
+  const RunResult result = run({"projects", "get", "prj-coast"});
+  ASSERT_TRUE(exited_with(result, kOk));
+  EXPECT_EQ(result.out.rfind("project prj-coast (coastal-watch): Coastal watch\n", 0), 0u)
+      << result.out;
+  EXPECT_NE(result.out.find("org-demo"), std::string::npos);
+  const RunResult json = run({"--json", "projects", "get", "prj-coast"});
+  ASSERT_TRUE(exited_with(json, kOk));
+  EXPECT_EQ(nlohmann::json::parse(json.out).at("title"), "Coastal watch");
+  EXPECT_TRUE(exited_with(run({"projects", "get", "prj-nope"}), kNotFound));
+}
+
+TEST_F(CliTest, WorkflowsListShowsAPageAndHowToGetTheNext) {
+  const RunResult result = run({"workflows", "list", "--limit", "4"});
+  ASSERT_TRUE(exited_with(result, kOk));
+  const auto lines = lines_of(result.out);
+  ASSERT_EQ(lines.size(), 5u) << result.out;
+  EXPECT_EQ(lines[1].rfind("wf-ndvi ", 0), 0u);
+  EXPECT_NE(result.err.find("workflows 1-4 of 6; --offset 4 for the next page, --all for every one"),
+            std::string::npos)
+      << result.err;
+  const RunResult rest = run({"workflows", "list", "--limit", "4", "--offset", "4"});
+  ASSERT_TRUE(exited_with(rest, kOk));
+  EXPECT_EQ(lines_of(rest.out).size(), 3u) << rest.out;
+  EXPECT_EQ(rest.err, "");
+}
+
+TEST_F(CliTest, WorkflowsListAllFollowsEveryPage) {
+  const RunResult all = run({"workflows", "list", "--all", "--limit", "2"});
+  ASSERT_TRUE(exited_with(all, kOk));
+  const auto lines = lines_of(all.out);
+  ASSERT_EQ(lines.size(), 7u) << all.out;
+  for (const char* id :
+       {"wf-ndvi", "wf-crop-health", "wf-invalid", "wf-shoreline", "wf-flood-map", "wf-fail"}) {
+    EXPECT_NE(all.out.find(id), std::string::npos) << id;
+  }
+  const RunResult json = run({"--json", "workflows", "list", "--all", "--project", "prj-coast"});
+  ASSERT_TRUE(exited_with(json, kOk));
+  const auto workflows = nlohmann::json::parse(json.out);
+  ASSERT_EQ(workflows.size(), 3u);
+  for (const auto& w : workflows) EXPECT_EQ(w.at("project_id"), "prj-coast");
+}
+
+TEST_F(CliTest, WorkflowsListJsonIsThePageWithItsPagination) {
+  const RunResult result = run({"--json", "workflows", "list", "--limit", "2", "--offset", "1"});
+  ASSERT_TRUE(exited_with(result, kOk));
+  const auto page = nlohmann::json::parse(result.out);
+  EXPECT_EQ(page.at("pagination"), (nlohmann::json{{"limit", 2}, {"offset", 1}, {"total", 6}}));
+  ASSERT_EQ(page.at("workflows").size(), 2u);
+  EXPECT_EQ(page["workflows"][0].at("id"), "wf-crop-health");
+}
+
+TEST_F(CliTest, WorkflowsGetShowsTheCostAndTheValidationErrors) {
+  const RunResult valid = run({"workflows", "get", "wf-crop-health", "--project", "prj-agri"});
+  ASSERT_TRUE(exited_with(valid, kOk));
+  EXPECT_NE(valid.out.find("estimated cost  45 tokens"), std::string::npos) << valid.out;
+  EXPECT_NE(valid.out.find("valid           yes"), std::string::npos) << valid.out;
+
+  const RunResult invalid = run({"workflows", "get", "wf-invalid", "--project", "prj-agri"});
+  ASSERT_TRUE(exited_with(invalid, kOk));
+  EXPECT_NE(invalid.out.find("no, 2 validation errors"), std::string::npos) << invalid.out;
+  EXPECT_NE(invalid.out.find("validation errors:"), std::string::npos) << invalid.out;
+
+  EXPECT_TRUE(exited_with(run({"workflows", "get", "wf-ndvi"}), kUsage));  // no --project
+  EXPECT_TRUE(
+      exited_with(run({"workflows", "get", "wf-ndvi", "--project", "prj-coast"}), kNotFound));
+}
+
+TEST_F(CliTest, WorkflowsEstimatePrintsTheCost) {
+  const RunResult result = run({"workflows", "estimate", "wf-flood-map"});
+  ASSERT_TRUE(exited_with(result, kOk));
+  EXPECT_EQ(result.out, "workflow wf-flood-map: estimated cost 60 tokens\n");
+  const RunResult json = run({"--json", "workflows", "estimate", "wf-flood-map"});
+  ASSERT_TRUE(exited_with(json, kOk));
+  EXPECT_EQ(nlohmann::json::parse(json.out), (nlohmann::json{{"estimated_cost", 60}}));
+  EXPECT_TRUE(exited_with(run({"workflows", "estimate", "wf-unknown"}), kNotFound));
+}
+
+TEST_F(CliTest, PingAnswersWithoutAKey) {
+  RunOptions options;
+  options.env = environment("");
+  const RunResult result = run({"ping"}, options);
+  ASSERT_TRUE(exited_with(result, kOk));
+  EXPECT_EQ(result.out, "pong\n");
+  options.env.push_back("PIXXEL_API_KEY=");
+  EXPECT_TRUE(exited_with(run({"--json", "ping"}, options), kOk));
+}
+
+TEST_F(CliTest, CreateAboveMaxCostCreatesNoJobAndShowsBothFigures) {
+  const std::size_t jobs_before = server_->job_count();
+  const RunResult result =
+      run({"jobs", "create", "wf-flood-map", "--project", "prj-coast", "--max-cost", "59"});
+  ASSERT_TRUE(exited_with(result, kOverBudget));
+  EXPECT_EQ(server_->job_count(), jobs_before);
+  EXPECT_EQ(result.out, "");
+  EXPECT_NE(result.err.find("the estimated cost of workflow wf-flood-map is 60 tokens, above "
+                            "--max-cost 59; no job was created"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST_F(CliTest, CreateWithinMaxCostCreatesTheJob) {
+  const std::size_t jobs_before = server_->job_count();
+  const RunResult result = run(
+      {"--json", "jobs", "create", "wf-flood-map", "--project", "prj-coast", "--max-cost", "60"});
+  ASSERT_TRUE(exited_with(result, kOk));
+  EXPECT_EQ(server_->job_count(), jobs_before + 1);
+  EXPECT_EQ(nlohmann::json::parse(result.out).at("cost"), 60);  // what the estimate said
+  EXPECT_NE(result.err.find("estimated cost 60 tokens, within --max-cost 60"), std::string::npos)
+      << result.err;
+}
+
+TEST_F(CliTest, CreateWithMaxCostOnAnUnknownWorkflowCreatesNoJob) {
+  const std::size_t jobs_before = server_->job_count();
+  const RunResult result =
+      run({"jobs", "create", "wf-unknown", "--project", "prj-coast", "--max-cost", "1000"});
+  EXPECT_TRUE(exited_with(result, kNotFound));
+  EXPECT_EQ(server_->job_count(), jobs_before);
+  EXPECT_TRUE(exited_with(
+      run({"jobs", "create", "wf-ndvi", "--project", "prj-agri", "--max-cost", "-1"}), kUsage));
+}
+
 TEST_F(CliTest, UsageErrorsExitWithTwo) {
   EXPECT_TRUE(exited_with(run({}), kUsage));
   EXPECT_TRUE(exited_with(run({"jobs", "get", "wf-1"}), kUsage));
@@ -489,7 +645,17 @@ TEST_F(CliTest, UsageErrorsExitWithTwo) {
 TEST_F(CliTest, HelpExitsWithZero) {
   const RunResult top = run({"--help"});
   ASSERT_TRUE(exited_with(top, kOk));
-  EXPECT_NE(top.out.find("jobs"), std::string::npos) << top.out;
+  for (const char* noun : {"jobs", "projects", "workflows", "ping"}) {
+    EXPECT_NE(top.out.find(noun), std::string::npos) << top.out;
+  }
+  const RunResult workflows = run({"workflows", "--help"});
+  ASSERT_TRUE(exited_with(workflows, kOk));
+  for (const char* command : {"list", "get", "estimate"}) {
+    EXPECT_NE(workflows.out.find(command), std::string::npos) << workflows.out;
+  }
+  const RunResult create = run({"jobs", "create", "--help"});
+  ASSERT_TRUE(exited_with(create, kOk));
+  EXPECT_NE(create.out.find("--max-cost"), std::string::npos) << create.out;
   const RunResult result = run({"jobs", "--help"});
   ASSERT_TRUE(exited_with(result, kOk));
   for (const char* command : {"create", "get", "list", "wait", "download"}) {

@@ -12,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "mock_server.hpp"
 #include "pixxel/mocks/mock_connection.hpp"
 #include "pixxel/pixxel.hpp"
 #include "support/fake_transport.hpp"
@@ -443,6 +444,117 @@ TEST(WorkflowsConnectionTest, ClientForwardsEachNewCallToTheConnection) {
   ListWorkflowsQuery workflow_query;
   workflow_query.name = "x";
   EXPECT_EQ(client.list_workflows(workflow_query, call).workflows.size(), 1u);
+}
+
+// --- End to end, against the mock server ----------------------------------------------------
+
+class CatalogEndToEndTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    mock::MockOptions options;
+    options.api_key = kKey;
+    server_ = std::make_unique<mock::MockServer>(options);
+    server_->start();
+  }
+  static void TearDownTestSuite() { server_.reset(); }
+
+  static PixxelClient client() {
+    ClientOptions o;
+    o.api_key = kKey;
+    o.base_url = server_->base_url();
+    return PixxelClient(o);
+  }
+
+  static std::unique_ptr<mock::MockServer> server_;
+};
+
+std::unique_ptr<mock::MockServer> CatalogEndToEndTest::server_;
+
+TEST_F(CatalogEndToEndTest, ListsEveryWorkflowAcrossPages) {
+  ListWorkflowsQuery query;
+  query.limit = 2;
+  const std::size_t before = server_->request_count();
+  const auto all = client().list_all_workflows(query);
+  EXPECT_EQ(ids_of(all), (std::vector<std::string>{"wf-ndvi", "wf-crop-health", "wf-invalid",
+                                                   "wf-shoreline", "wf-flood-map", "wf-fail"}));
+  EXPECT_EQ(server_->request_count() - before, 3u);  // three pages, no fourth
+
+  query.project_id = "prj-coast";
+  const WorkflowPage page = client().list_workflows(query);
+  EXPECT_EQ(page.pagination, (Pagination{2, 0, 3}));
+  EXPECT_EQ(ids_of(page.workflows), (std::vector<std::string>{"wf-shoreline", "wf-flood-map"}));
+}
+
+TEST_F(CatalogEndToEndTest, TheEstimateIsWhatTheJobCosts) {
+  PixxelClient c = client();
+  for (const char* id : {"wf-ndvi", "wf-crop-health", "wf-flood-map"}) {
+    SCOPED_TRACE(id);
+    const Workflow workflow = c.get_workflow(id, id == std::string("wf-flood-map") ? "prj-coast"
+                                                                                   : "prj-agri");
+    const std::int64_t estimate = c.estimate_cost(id).estimated_cost;
+    EXPECT_GT(estimate, 0);
+    EXPECT_EQ(workflow.estimated_cost, estimate);
+    EXPECT_EQ(c.create_job(id, workflow.project_id).cost, estimate);
+  }
+  EXPECT_THROW(c.estimate_cost("wf-unknown"), NotFoundError);
+}
+
+TEST_F(CatalogEndToEndTest, AnInvalidWorkflowShowsItsErrorsAndItsJobFails) {
+  PixxelClient c = client();
+  const Workflow workflow = c.get_workflow("wf-invalid", "prj-agri");
+  ASSERT_EQ(workflow.val_errors.size(), 2u);
+  EXPECT_FALSE(workflow.val_errors[0].err.empty());
+  const Job job = c.create_job("wf-invalid", "prj-agri");
+  EXPECT_EQ(job.val_errors, workflow.val_errors);
+  EXPECT_TRUE(is_terminal_status(job.status));
+  EXPECT_THROW(c.get_workflow("wf-invalid", "prj-coast"), NotFoundError);
+}
+
+TEST_F(CatalogEndToEndTest, ProjectsThroughEveryCall) {
+  PixxelClient c = client();
+  const ProjectPage all = c.list_projects();
+  EXPECT_EQ(all.total, 2);
+  ASSERT_EQ(all.projects.size(), 2u);
+  ListProjectsQuery second;
+  second.page_num = 2;
+  second.page_size = 1;
+  const ProjectPage page = c.list_projects(second);
+  EXPECT_EQ(page.total, 2);
+  ASSERT_EQ(page.projects.size(), 1u);
+  EXPECT_EQ(page.projects[0], all.projects[1]);
+  const Project project = c.get_project(all.projects[0].id);  // answered wrapped
+  EXPECT_EQ(project, all.projects[0]);
+  EXPECT_FALSE(project.title.empty());
+  EXPECT_TRUE(project.metadata.is_object());
+  EXPECT_THROW(c.get_project("prj-nope"), NotFoundError);
+}
+
+TEST_F(CatalogEndToEndTest, PingAnswersPongWithoutTheKey) {
+  std::optional<std::string> authorization = "unset";
+  ClientOptions o;
+  o.api_key = kKey;
+  o.base_url = server_->base_url();
+  o.on_request = [&](const RequestEvent& event) {
+    authorization.reset();
+    for (const auto& [name, value] : event.request_headers) {
+      if (name == "Authorization") authorization = value;
+    }
+  };
+  EXPECT_EQ(PixxelClient(o).ping(), "pong");
+  EXPECT_EQ(authorization, std::nullopt);
+}
+
+TEST_F(CatalogEndToEndTest, AWrongKeyIsRefusedOnEveryCatalogCall) {
+  ClientOptions o;
+  o.api_key = "wrong-key";
+  o.base_url = server_->base_url();
+  PixxelClient c(o);
+  EXPECT_THROW(c.list_projects(), PermissionDeniedError);
+  EXPECT_THROW(c.get_project("prj-agri"), PermissionDeniedError);
+  EXPECT_THROW(c.list_workflows(), PermissionDeniedError);
+  EXPECT_THROW(c.get_workflow("wf-ndvi", "prj-agri"), PermissionDeniedError);
+  EXPECT_THROW(c.estimate_cost("wf-ndvi"), PermissionDeniedError);
+  EXPECT_EQ(c.ping(), "pong");
 }
 
 }  // namespace

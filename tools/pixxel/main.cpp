@@ -96,7 +96,8 @@ class Cli {
   void connect(const CLI::Option& request_timeout, const CLI::Option& retries, bool keyless) {
     pixxel::ClientOptions options;
     options.api_key = args_.api_key;
-    if (keyless && options.api_key.empty() && std::getenv("PIXXEL_API_KEY") == nullptr) {
+    const char* env_key = std::getenv("PIXXEL_API_KEY");
+    if (keyless && options.api_key.empty() && (env_key == nullptr || *env_key == '\0')) {
       // The client insists on a key, but the health check is sent without one (the SDK
       // never sends Authorization to /ping), so any placeholder will do.
       options.api_key = "none";
