@@ -79,8 +79,8 @@ int main(int argc, char** argv) {
 
     // 4. The job. Not retried once it may have reached the server: a retry could pay twice.
     const pixxel::Job job = client.create_job(chosen->id, project.id);
-    std::cout << "created job " << job.id << " of " << chosen->id << ": " << job.status
-              << ", cost " << job.cost << " tokens\n";
+    std::cout << "created job " << job.id << " of " << chosen->id << ": " << job.status << ", cost "
+              << job.cost << " tokens\n";
     return 0;
   } catch (const pixxel::TransportError& e) {
     std::cerr << "budgeted_job: " << e.what() << "\n";

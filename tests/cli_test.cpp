@@ -526,8 +526,9 @@ TEST_F(CliTest, WorkflowsListShowsAPageAndHowToGetTheNext) {
   const auto lines = lines_of(result.out);
   ASSERT_EQ(lines.size(), 5u) << result.out;
   EXPECT_EQ(lines[1].rfind("wf-ndvi ", 0), 0u);
-  EXPECT_NE(result.err.find("workflows 1-4 of 6; --offset 4 for the next page, --all for every one"),
-            std::string::npos)
+  EXPECT_NE(
+      result.err.find("workflows 1-4 of 6; --offset 4 for the next page, --all for every one"),
+      std::string::npos)
       << result.err;
   const RunResult rest = run({"workflows", "list", "--limit", "4", "--offset", "4"});
   ASSERT_TRUE(exited_with(rest, kOk));

@@ -489,8 +489,8 @@ TEST_F(CatalogEndToEndTest, TheEstimateIsWhatTheJobCosts) {
   PixxelClient c = client();
   for (const char* id : {"wf-ndvi", "wf-crop-health", "wf-flood-map"}) {
     SCOPED_TRACE(id);
-    const Workflow workflow = c.get_workflow(id, id == std::string("wf-flood-map") ? "prj-coast"
-                                                                                   : "prj-agri");
+    const Workflow workflow =
+        c.get_workflow(id, id == std::string("wf-flood-map") ? "prj-coast" : "prj-agri");
     const std::int64_t estimate = c.estimate_cost(id).estimated_cost;
     EXPECT_GT(estimate, 0);
     EXPECT_EQ(workflow.estimated_cost, estimate);

@@ -24,7 +24,7 @@ enum ExitCode : int {
   kServerError = 9,
   kTransport = 10,
   kTimeout = 11,
-  kBadAnswer = 12,  // DecodeError, ResponseTooLargeError
+  kBadAnswer = 12,   // DecodeError, ResponseTooLargeError
   kJobFailed = 13,   // the job ended in a failed state
   kOverBudget = 14,  // jobs create --max-cost: the estimate was above it, no job created
 };

@@ -23,8 +23,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -175,10 +175,9 @@ class Cli {
     const std::int64_t pages = (page.total + size - 1) / size;
     if (args_.projects_query.page_num < pages) {
       line_.message(std::string(kProgram) + ": page " +
-                    std::to_string(args_.projects_query.page_num) + " of " +
-                    std::to_string(pages) + " (" + std::to_string(page.total) +
-                    " projects); --page " + std::to_string(args_.projects_query.page_num + 1) +
-                    " for the next");
+                    std::to_string(args_.projects_query.page_num) + " of " + std::to_string(pages) +
+                    " (" + std::to_string(page.total) + " projects); --page " +
+                    std::to_string(args_.projects_query.page_num + 1) + " for the next");
     }
     return pixxel_examples::kOk;
   }
@@ -216,9 +215,9 @@ class Cli {
       const std::int64_t next = query.offset + static_cast<std::int64_t>(workflows.size());
       if (next < page->pagination.total) {
         line_.message(std::string(kProgram) + ": workflows " + std::to_string(query.offset + 1) +
-                      "-" + std::to_string(next) + " of " +
-                      std::to_string(page->pagination.total) + "; --offset " +
-                      std::to_string(next) + " for the next page, --all for every one");
+                      "-" + std::to_string(next) + " of " + std::to_string(page->pagination.total) +
+                      "; --offset " + std::to_string(next) +
+                      " for the next page, --all for every one");
       }
     }
     return pixxel_examples::kOk;
@@ -524,7 +523,8 @@ int main(int argc, char** argv) {
 
   CLI::App* projects = app.add_subcommand("projects", "List and show projects");
   projects->require_subcommand(1);
-  CLI::App* projects_list = projects->add_subcommand("list", "List your projects, a page at a time");
+  CLI::App* projects_list =
+      projects->add_subcommand("list", "List your projects, a page at a time");
   projects_list->add_option("--page", args.projects_query.page_num, "Which page, from 1")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max() / 2));
@@ -534,8 +534,9 @@ int main(int argc, char** argv) {
   CLI::App* projects_get = projects->add_subcommand("get", "Show a project");
   projects_get->add_option("project", args.project, "Project id")->required();
 
-  CLI::App* workflows = app.add_subcommand("workflows", "List and show workflows, and estimate "
-                                                        "what a job of one will cost");
+  CLI::App* workflows = app.add_subcommand("workflows",
+                                           "List and show workflows, and estimate "
+                                           "what a job of one will cost");
   workflows->require_subcommand(1);
   CLI::App* workflows_list =
       workflows->add_subcommand("list", "List workflows, a page at a time (--all: every page)");

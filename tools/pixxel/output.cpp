@@ -198,18 +198,18 @@ void print_workflow(std::ostream& out, const pixxel::Workflow& workflow) {
   out << "workflow " << printable(workflow.id) << " (project "
       << or_dash(printable(workflow.project_id)) << "): " << or_dash(printable(workflow.name))
       << "\n";
-  print_table(out,
-              {{"estimated cost", std::to_string(workflow.estimated_cost) + " tokens"},
-               {"valid", workflow.val_errors.empty()
-                             ? std::string("yes")
-                             : "no, " + std::to_string(workflow.val_errors.size()) +
-                                   " validation error" +
-                                   (workflow.val_errors.size() == 1 ? "" : "s")},
-               {"created by", or_dash(printable(workflow.created_by))},
-               {"created", or_dash(printable(workflow.created_at))},
-               {"updated", or_dash(printable(workflow.updated_at))},
-               {"description", or_dash(printable(workflow.description))}},
-              "  ");
+  print_table(
+      out,
+      {{"estimated cost", std::to_string(workflow.estimated_cost) + " tokens"},
+       {"valid", workflow.val_errors.empty()
+                     ? std::string("yes")
+                     : "no, " + std::to_string(workflow.val_errors.size()) + " validation error" +
+                           (workflow.val_errors.size() == 1 ? "" : "s")},
+       {"created by", or_dash(printable(workflow.created_by))},
+       {"created", or_dash(printable(workflow.created_at))},
+       {"updated", or_dash(printable(workflow.updated_at))},
+       {"description", or_dash(printable(workflow.description))}},
+      "  ");
   print_val_errors(out, workflow.val_errors);
 }
 
