@@ -106,7 +106,7 @@ TEST_F(CliTest, WaitOnAFailingJobExitsWithJobFailed) {
 TEST_F(CliTest, WaitGivesUpWithTimeoutAtItsTimeout) {
   server_->set_job_duration(std::chrono::minutes(10));
   const std::string id = create_job("wf-slow");
-  const RunResult result = run({"jobs", "wait", "wf-slow", id, "--timeout", "0.3", kFastPolls});
+  const RunResult result = run({"jobs", "wait", "wf-slow", id, "--wait-timeout", "0.3", kFastPolls});
   EXPECT_TRUE(exited_with(result, kTimeout));
 }
 
@@ -118,7 +118,7 @@ TEST_F(CliTest, WaitRidesOutAnOutageSayingSoUntilItsTimeout) {
     ~Restore() { server_->set_fail_rate(0); }
   } restore;
   const RunResult result =
-      run({"--retries", "0", "jobs", "wait", "wf-outage", id, "--timeout", "1", kFastPolls});
+      run({"--retries", "0", "jobs", "wait", "wf-outage", id, "--wait-timeout", "1", kFastPolls});
   // Without riding out the 503s, the first failed poll would end it with kServerError.
   EXPECT_TRUE(exited_with(result, kTimeout));
   EXPECT_GE(count_of(result.err, "still waiting"), 1u) << result.err;
@@ -139,17 +139,15 @@ TEST_F(CliTest, DownloadWritesTheZipWithoutSendingTheKeyToTheSignedUrl) {
   EXPECT_FALSE(std::filesystem::exists(output.string() + ".part"));
 }
 
-TEST_F(CliTest, DownloadOfARunningJobWaitsForItsArchive) {
+TEST_F(CliTest, DownloadWithWaitOfARunningJobWaitsForItThenItsArchive) {
   const std::string id = create_job("wf-download");
   // A third of the way: past the queue (60 ms), well before the end (600 ms).
   clock_.advance(kJobDuration / 3);
   const auto output = temp_dir() / "later.zip";
   const RunResult result =
-      run({"jobs", "download", "wf-download", id, "-o", output.string(), kFastPolls});
+      run({"jobs", "download", "wf-download", id, "-o", output.string(), "--wait", kFastPolls});
   ASSERT_TRUE(exited_with(result, kOk));
-  EXPECT_NE(result.err.find("job " + id + " has not ended yet (status \"running\"); waiting"),
-            std::string::npos)
-      << result.err;
+  EXPECT_NE(result.err.find("job " + id + ": running"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("completed, 100%"), std::string::npos) << result.err;
   EXPECT_EQ(read_file(output).substr(0, 4), std::string("PK\x03\x04", 4));
 }

@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <sstream>
@@ -60,6 +61,9 @@ struct RunOptions {
   std::vector<std::string> env;  // the child's whole environment
   std::string cwd;               // empty: this process's
   bool terminal_stderr = false;  // stderr is a pseudo-terminal instead of a pipe
+  std::string program;           // empty: PIXXEL_EXE
+  // Sends the child SIGINT (as Ctrl-C does) once, as soon as this holds for its stderr so far.
+  std::function<bool(const std::string& err)> interrupt_when;
 };
 
 struct Fd {
@@ -110,7 +114,8 @@ inline RunResult run_cli(const std::vector<std::string>& args, const RunOptions&
   posix_spawn_file_actions_adddup2(&actions, err_write.fd, STDERR_FILENO);
   if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
 
-  std::vector<std::string> argv_strings = {PIXXEL_EXE};
+  const std::string program = options.program.empty() ? PIXXEL_EXE : options.program;
+  std::vector<std::string> argv_strings = {program};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& arg : argv_strings) argv.push_back(arg.data());
@@ -121,13 +126,15 @@ inline RunResult run_cli(const std::vector<std::string>& args, const RunOptions&
   envp.push_back(nullptr);
 
   pid_t pid = -1;
-  const int spawned = posix_spawn(&pid, PIXXEL_EXE, &actions, nullptr, argv.data(), envp.data());
+  const int spawned =
+      posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) throw std::runtime_error("posix_spawn failed: " + std::to_string(spawned));
   out_write.reset();
   err_write.reset();  // else the pty master never reports the end
 
   const auto deadline = std::chrono::steady_clock::now() + kWatchdog;
+  bool interrupted = false;
   std::vector<std::pair<Fd*, std::string*>> open = {{&out_read, &result.out},
                                                     {&err_read, &result.err}};
   while (!open.empty()) {
@@ -148,6 +155,10 @@ inline RunResult run_cli(const std::vector<std::string>& args, const RunOptions&
       const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
       if (n > 0) {
         open[i].second->append(buffer, static_cast<std::size_t>(n));
+        if (options.interrupt_when && !interrupted && options.interrupt_when(result.err)) {
+          kill(pid, SIGINT);
+          interrupted = true;
+        }
       } else if (n == 0 || errno != EINTR) {  // EOF, or EIO from a pty whose slave closed
         open[i].first->reset();
         open.erase(open.begin() + static_cast<std::ptrdiff_t>(i));

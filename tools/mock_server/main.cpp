@@ -77,7 +77,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 86'400));
   app.add_option("--seed", options.seed, "Seed for ids and faults; 0 picks a random one")
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0; a usage error exits 2, as the pixxel CLI's do (CLI11's own codes run
+    // past 100).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   options.job_duration = std::chrono::milliseconds(std::llround(job_seconds * 1000));
   options.latency = std::chrono::milliseconds(latency_ms);

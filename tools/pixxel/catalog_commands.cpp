@@ -21,7 +21,7 @@
 namespace pixxel_cli {
 
 int Cli::list_projects() {
-  const pixxel::ProjectPage page = client_->list_projects(args_.projects_query);
+  const pixxel::ProjectPage page = client_->list_projects(args_.projects_query, call_);
   if (args_.json) {
     std::cout << nlohmann::json(page).dump(2) << "\n";
     return pixxel_examples::kOk;
@@ -45,7 +45,7 @@ int Cli::list_projects() {
 }
 
 int Cli::get_project() {
-  const pixxel::Project project = client_->get_project(args_.project);
+  const pixxel::Project project = client_->get_project(args_.project, call_);
   if (args_.json) {
     std::cout << nlohmann::json(project).dump(2) << "\n";
   } else {
@@ -59,9 +59,9 @@ int Cli::list_workflows() {
   std::vector<pixxel::WorkflowSummary> workflows;
   std::optional<pixxel::WorkflowPage> page;
   if (args_.all) {
-    workflows = client_->list_all_workflows(query);
+    workflows = client_->list_all_workflows(query, call_);
   } else {
-    page = client_->list_workflows(query);
+    page = client_->list_workflows(query, call_);
     workflows = page->workflows;
   }
   if (args_.json) {
@@ -86,7 +86,7 @@ int Cli::list_workflows() {
 }
 
 int Cli::get_workflow() {
-  const pixxel::Workflow workflow = client_->get_workflow(args_.workflow, args_.project);
+  const pixxel::Workflow workflow = client_->get_workflow(args_.workflow, args_.project, call_);
   if (args_.json) {
     std::cout << nlohmann::json(workflow).dump(2) << "\n";
   } else {
@@ -96,7 +96,7 @@ int Cli::get_workflow() {
 }
 
 int Cli::estimate() {
-  const pixxel::CostEstimate estimate = client_->estimate_cost(args_.workflow);
+  const pixxel::CostEstimate estimate = client_->estimate_cost(args_.workflow, call_);
   if (args_.json) {
     std::cout << nlohmann::json(estimate).dump(2) << "\n";
   } else {
@@ -107,7 +107,7 @@ int Cli::estimate() {
 }
 
 int Cli::ping() {
-  const std::string answer = client_->ping();
+  const std::string answer = client_->ping(call_);
   if (args_.json) {
     std::cout << nlohmann::json(answer).dump() << "\n";
   } else {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -77,7 +78,7 @@ std::optional<Clock::time_point> Cli::wait_deadline() const {
 }
 
 pixxel::Job Cli::wait_for(const std::string& job_id, const pixxel::Job* known,
-                          std::optional<Clock::time_point> deadline) {
+                          std::optional<Clock::time_point> deadline, const std::string& resume) {
   pixxel_jobs::JobProgress progress(line_);
   if (known != nullptr) progress.update(*known);
   pixxel::WaitOptions wait;
@@ -94,9 +95,60 @@ pixxel::Job Cli::wait_for(const std::string& job_id, const pixxel::Job* known,
     line_.message(std::string(kProgram) + ": " + pixxel_jobs::printable(e.what()) +
                   "; still waiting");
   };
-  pixxel::Job job = client_->wait_for_job(args_.workflow, job_id, wait);
-  line_.finish();
-  return job;
+  try {
+    pixxel::Job job = client_->wait_for_job(args_.workflow, job_id, wait, call_);
+    line_.finish();
+    return job;
+  } catch (const pixxel::TimeoutError&) {
+    hints_.push_back("the job goes on; to wait for it again: " + resume);
+    throw;
+  } catch (const pixxel::CancelledError&) {
+    hints_.push_back("the job goes on; to wait for it again: " + resume);
+    throw;
+  }
+}
+
+void Cli::nap(milliseconds pause) const {
+  const auto until = Clock::now() + pause;
+  for (auto now = Clock::now(); now < until; now = Clock::now()) {
+    if (call_.cancel.cancelled()) throw pixxel::CancelledError("cancelled", false);
+    std::this_thread::sleep_for(std::min<Clock::duration>(until - now, milliseconds(50)));
+  }
+  if (call_.cancel.cancelled()) throw pixxel::CancelledError("cancelled", false);
+}
+
+std::string Cli::command(std::initializer_list<std::string> words) const {
+  std::string out = kProgram;
+  // Only what chooses the server: the key stays where it came from (and out of the terminal).
+  if (!args_.base_url.empty()) out += " --base-url " + shell_quote(args_.base_url);
+  for (const std::string& word : words) out += " " + shell_quote(word);
+  return out;
+}
+
+std::string shell_quote(std::string_view word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view("-_.,:/=@%+").find(c) != std::string_view::npos;
+  });
+  if (plain) return std::string(word);
+  std::string out = "'";
+  for (const char c : pixxel_jobs::printable(word)) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+bool is_iso_date(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (const std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  // A real day: the timestamp parser knows the calendar.
+  return pixxel::parse_timestamp(std::string(text) + "T00:00:00Z").has_value();
 }
 
 }  // namespace pixxel_cli

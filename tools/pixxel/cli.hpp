@@ -8,9 +8,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "output.hpp"
 #include "pixxel/pixxel.hpp"
@@ -27,6 +30,9 @@ constexpr milliseconds kMaxPollInterval{30000};
 constexpr std::chrono::seconds kDefaultArchiveWait{300};
 
 using Clock = std::chrono::steady_clock;
+
+// The statuses Pixxel's docs name (as examples: they give no full list, so none is refused).
+constexpr const char* kDocumentedStatuses = "running, completed, failed";
 
 struct Arguments {
   // Global options.
@@ -65,33 +71,53 @@ inline std::string file_name_part(std::string_view id) {
   return name;
 }
 
+// Where `jobs download` writes: a file, or stdout (`-o -`).
+struct DownloadTarget {
+  std::string path;  // the file; for stdout, a temporary file copied out once complete
+  bool to_stdout = false;
+};
+
+// True for what the retry rules retry for a GET: 408, 429, 5xx, no answer, a timeout.
+inline bool is_transient(const pixxel::Error& e) {
+  if (const auto* api = dynamic_cast<const pixxel::ApiError*>(&e)) {
+    const int status = api->status_code();
+    return status == 408 || status == 429 || status >= 500;
+  }
+  return dynamic_cast<const pixxel::TransportError*>(&e) != nullptr;
+}
+
+// Words quoted for a POSIX shell where needed, so that a printed command can be pasted back.
+std::string shell_quote(std::string_view word);
+
+// True for a date in the form Pixxel's list filters take (ISO 8601: YYYY-MM-DD).
+bool is_iso_date(std::string_view text);
+
 class Cli {
  public:
-  Cli(const Arguments& args, StatusLine& line) : args_(args), line_(line) {}
+  // `cancel` ends whatever the command is doing (Ctrl-C): its calls and waits throw
+  // pixxel::CancelledError.
+  Cli(const Arguments& args, StatusLine& line, pixxel::CancellationToken cancel)
+      : args_(args), line_(line) {
+    call_.cancel = std::move(cancel);
+  }
 
   void connect(const CLI::Option& request_timeout, const CLI::Option& retries, bool keyless);
 
   int create(bool max_cost_given);
-
   int get();
-
   int list();
-
   int wait();
-
+  int download();
   int list_projects();
-
   int get_project();
-
   int list_workflows();
-
   int get_workflow();
-
   int estimate();
-
   int ping();
 
-  int download();
+  // What the user can do next after the error the command ended with (a command to resume a
+  // wait, to look for a job that may exist), one line each; empty when nothing.
+  const std::vector<std::string>& hints() const { return hints_; }
 
  private:
   int print(const pixxel::Job& job);
@@ -104,10 +130,28 @@ class Cli {
   // Now plus --wait-timeout; none when it was not given.
   std::optional<Clock::time_point> wait_deadline() const;
 
+  // Waits for the job to end. A wait that times out or is interrupted leaves `resume` (the
+  // command that picks it up again) in hints().
   pixxel::Job wait_for(const std::string& job_id, const pixxel::Job* known,
-                       std::optional<Clock::time_point> deadline);
+                       std::optional<Clock::time_point> deadline, const std::string& resume);
 
-  std::string output_path() const;
+  // `pixxel` with the global options that choose the server, then `words`, quoted.
+  std::string command(std::initializer_list<std::string> words) const;
+
+  // `call()`, made again after a failure that the retry rules retry for a GET (429, 5xx,
+  // a dropped connection, a timeout) until `deadline`: the patience of a wait, for the calls
+  // a waiting command makes besides its polls.
+  template <class Call>
+  auto patiently(Call call, Clock::time_point deadline);
+
+  // Sleeps for `pause`, or throws pixxel::CancelledError within 50 ms of a cancellation.
+  void nap(milliseconds pause) const;
+
+  // Checks -o before anything is asked of the server: the folder exists and is writable, a
+  // directory means the default name inside it, `-` means stdout, an existing file needs
+  // --force. Throws InvalidArgumentError naming what is wrong.
+  DownloadTarget download_target() const;
+  std::string default_file_name() const;
 
   // --task takes a task's id or its name.
   static std::string resolve_task(const pixxel::Job& job, const std::string& task);
@@ -124,7 +168,25 @@ class Cli {
 
   const Arguments& args_;
   StatusLine& line_;
+  pixxel::CallOptions call_;
+  std::vector<std::string> hints_;
   std::optional<pixxel::PixxelClient> client_;
 };
+
+template <class Call>
+auto Cli::patiently(Call call, Clock::time_point deadline) {
+  milliseconds pause = poll_interval();
+  for (;;) {
+    try {
+      return call();
+    } catch (const pixxel::Error& e) {
+      if (!is_transient(e) || Clock::now() + pause > deadline) throw;
+      line_.message(std::string(kProgram) + ": " + pixxel_jobs::printable(e.what()) +
+                    "; trying again");
+    }
+    nap(pause);
+    pause = std::min(pause * 2, kMaxPollInterval);
+  }
+}
 
 }  // namespace pixxel_cli

@@ -24,9 +24,10 @@ enum ExitCode : int {
   kServerError = 9,
   kTransport = 10,
   kTimeout = 11,
-  kBadAnswer = 12,   // DecodeError, ResponseTooLargeError
-  kJobFailed = 13,   // the job ended in a failed state
-  kOverBudget = 14,  // jobs create --max-cost: the estimate was above it, no job created
+  kBadAnswer = 12,    // DecodeError, ResponseTooLargeError
+  kJobFailed = 13,    // the job ended in a failed state
+  kOverBudget = 14,   // jobs create --max-cost: the estimate was above it, no job created
+  kNotFinished = 15,  // jobs download without --wait: the job has not ended yet
 };
 
 // Prints a one-line explanation of the current exception to stderr and returns its code.

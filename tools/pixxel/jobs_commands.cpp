@@ -4,11 +4,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -22,7 +26,7 @@ namespace pixxel_cli {
 
 int Cli::create(bool max_cost_given) {
   if (max_cost_given) {
-    const std::int64_t cost = client_->estimate_cost(args_.workflow).estimated_cost;
+    const std::int64_t cost = client_->estimate_cost(args_.workflow, call_).estimated_cost;
     const std::string figures = std::to_string(cost) + " tokens";
     const std::string limit = "--max-cost " + std::to_string(args_.max_cost);
     if (cost > args_.max_cost) {
@@ -33,78 +37,122 @@ int Cli::create(bool max_cost_given) {
     }
     line_.message(std::string(kProgram) + ": estimated cost " + figures + ", within " + limit);
   }
-  pixxel::Job job = client_->create_job(args_.workflow, args_.project);
+  // The UTC day the job would carry, for the command that looks for it.
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char today[16];
+  std::strftime(today, sizeof today, "%Y-%m-%d", &utc);
+  const auto maybe_created = [&](const std::string& why) {
+    hints_.push_back(why + ": a job may have been created. Look before creating another: " +
+                     command({"jobs", "list", args_.workflow, "--created-on", today}));
+  };
+  pixxel::Job job;
+  try {
+    job = client_->create_job(args_.workflow, args_.project, call_);
+  } catch (const pixxel::TransportError& e) {  // a timeout too
+    if (e.request_sent()) maybe_created("the request was sent but no answer came back");
+    throw;
+  } catch (const pixxel::CancelledError& e) {
+    if (e.request_sent()) maybe_created("interrupted after the request was sent");
+    throw;
+  } catch (const pixxel::ServerError& e) {
+    // 503 means "not now"; the others may come after the job was stored.
+    if (e.status_code() != 503) maybe_created("the server failed while creating the job");
+    throw;
+  }
   if (!args_.wait) return print(job);
   line_.message(std::string(kProgram) + ": created job " + pixxel_jobs::printable(job.id) +
                 ", waiting for it");
-  return finish(wait_for(job.id, &job, wait_deadline()));
+  return finish(
+      wait_for(job.id, &job, wait_deadline(), command({"jobs", "wait", args_.workflow, job.id})));
 }
 
-int Cli::get() { return print(client_->get_job(args_.workflow, args_.job)); }
+int Cli::get() { return print(client_->get_job(args_.workflow, args_.job, call_)); }
 
 int Cli::list() {
-  const std::vector<pixxel::Job> jobs = client_->list_jobs(args_.workflow, args_.query);
+  const std::vector<pixxel::Job> jobs = client_->list_jobs(args_.workflow, args_.query, call_);
   if (args_.json) {
     std::cout << nlohmann::json(jobs).dump(2) << "\n";
   } else if (jobs.empty()) {
-    line_.message(std::string(kProgram) + ": no jobs found");
+    std::string text = std::string(kProgram) + ": no jobs found";
+    if (!args_.query.status.empty()) {
+      // Pixxel documents no list of statuses, so any is sent; say which ones it does show.
+      text += " with status \"" + pixxel_jobs::printable(args_.query.status) +
+              "\" (Pixxel's documented statuses include " + kDocumentedStatuses + ")";
+    }
+    line_.message(text);
   } else {
     pixxel_jobs::print_job_list(std::cout, jobs);
   }
   return pixxel_examples::kOk;
 }
 
-int Cli::wait() { return finish(wait_for(args_.job, nullptr, wait_deadline())); }
+int Cli::wait() {
+  return finish(wait_for(args_.job, nullptr, wait_deadline(),
+                         command({"jobs", "wait", args_.workflow, args_.job})));
+}
 
 int Cli::download() {
-  const std::string path = output_path();
-  std::error_code error;
-  if (!args_.force && std::filesystem::exists(path, error)) {
-    throw pixxel::InvalidArgumentError("\"" + path + "\" exists; pass --force to replace it");
-  }
-  // With --wait the job may take as long as it needs; without, a job that is still running
-  // is waited for only up to kDefaultArchiveWait.
-  std::optional<Clock::time_point> deadline = wait_deadline();
-  if (!deadline && !args_.wait) deadline = Clock::now() + kDefaultArchiveWait;
+  // Everything about the target is checked before the server is asked for anything.
+  const DownloadTarget target = download_target();
+  const std::optional<Clock::time_point> deadline = wait_deadline();
+  // Without --wait only the archive of an ended job is waited for, and only so long.
+  const Clock::time_point archive_deadline = deadline.value_or(Clock::now() + kDefaultArchiveWait);
+  std::string resume = command({"jobs", "download", args_.workflow, args_.job, "--wait"});
+  if (!args_.task.empty()) resume += " --task " + shell_quote(args_.task);
+  if (!args_.output.empty()) resume += " --output " + shell_quote(args_.output);
 
-  std::optional<pixxel::Job> job;
-  if (args_.wait) job = wait_for(args_.job, nullptr, deadline);
-  std::string task_id = args_.task;
-  if (!task_id.empty()) {
-    if (!job) job = client_->get_job(args_.workflow, args_.job);
-    task_id = resolve_task(*job, task_id);
-  }
-  if (job && pixxel::is_terminal_status(job->status)) {
-    if (auto failed = check_failed(*job, task_id)) return *failed;
+  pixxel::Job job =
+      args_.wait ? wait_for(args_.job, nullptr, deadline, resume)
+                 : patiently([&] { return client_->get_job(args_.workflow, args_.job, call_); },
+                             archive_deadline);
+  const std::string task_id = args_.task.empty() ? "" : resolve_task(job, args_.task);
+  if (auto failed = check_failed(job, task_id)) return *failed;
+  if (!pixxel::is_terminal_status(job.status)) {
+    std::cerr << kProgram << ": job " << pixxel_jobs::printable(job.id)
+              << " has not ended yet (status \"" << pixxel_jobs::printable(job.status)
+              << "\"); its files can be downloaded once it has\n";
+    hints_.push_back("to wait for it and then download: " + resume);
+    for (const auto& hint : hints_) std::cerr << kProgram << ": " << hint << "\n";
+    return pixxel_examples::kNotFinished;
   }
 
-  pixxel::DownloadLink link = ask_for_link(task_id);
+  pixxel::DownloadLink link = patiently([&] { return ask_for_link(task_id); }, archive_deadline);
   if (!iequals(link.status, "ready")) {
-    // The archive exists only once the job (or the task) has ended.
-    if (!job || !pixxel::is_terminal_status(job->status)) {
-      job = client_->get_job(args_.workflow, args_.job);
-    }
-    if (!pixxel::is_terminal_status(job->status)) {
-      line_.message(std::string(kProgram) + ": job " + pixxel_jobs::printable(job->id) +
-                    " has not ended yet (status \"" + pixxel_jobs::printable(job->status) +
-                    "\"); waiting for it");
-      job = wait_for(args_.job, &*job, deadline);
-      if (auto failed = check_failed(*job, task_id)) return *failed;
-      link = ask_for_link(task_id);
-    }
-    link = wait_for_archive(std::move(link), task_id,
-                            deadline.value_or(Clock::now() + kDefaultArchiveWait));
+    link = wait_for_archive(std::move(link), task_id, archive_deadline);
   }
 
-  pixxel_jobs::DownloadProgressView view(line_, path);
+  pixxel_jobs::DownloadProgressView view(line_, target.to_stdout ? "stdout" : target.path);
   pixxel::SaveOptions save;
-  save.overwrite = args_.force;
+  save.overwrite = args_.force || target.to_stdout;
   save.on_progress = [&](const pixxel::DownloadProgress& progress) { view.update(progress); };
-  const std::uint64_t bytes = client_->save_download(link, path, save);
+  std::uint64_t bytes = 0;
+  try {
+    bytes = client_->save_download(link, target.path, save, call_);
+  } catch (...) {
+    if (target.to_stdout)
+      std::filesystem::remove_all(std::filesystem::path(target.path).parent_path());
+    throw;
+  }
   line_.finish();
 
-  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
-  const std::string where = error ? path : absolute.string();
+  if (target.to_stdout) {
+    // Copied only once complete, so a broken download never leaves half an archive in a pipe.
+    const auto folder = std::filesystem::path(target.path).parent_path();
+    {
+      std::ifstream in(target.path, std::ios::binary);
+      std::cout << in.rdbuf();
+      std::cout.flush();
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(folder, ignored);
+    if (!std::cout) throw pixxel::Error("cannot write the archive to stdout");
+    return pixxel_examples::kOk;
+  }
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(target.path, error);
+  const std::string where = error ? target.path : absolute.string();
   if (args_.json) {
     nlohmann::json result = {{"path", where}, {"bytes", bytes}, {"link", link}};
     std::cout << result.dump(2) << "\n";
@@ -114,10 +162,54 @@ int Cli::download() {
   return pixxel_examples::kOk;
 }
 
-std::string Cli::output_path() const {
-  if (!args_.output.empty()) return args_.output;
+std::string Cli::default_file_name() const {
   return file_name_part(args_.job) + (args_.task.empty() ? "" : "-" + file_name_part(args_.task)) +
          ".zip";
+}
+
+DownloadTarget Cli::download_target() const {
+  namespace fs = std::filesystem;
+  const std::string& output = args_.output;
+  if (output == "-") {
+    std::string folder = (fs::temp_directory_path() / "pixxel-download-XXXXXX").string();
+    if (mkdtemp(folder.data()) == nullptr) {
+      throw pixxel::Error("cannot make a temporary folder for the download: " +
+                          std::string(std::strerror(errno)));
+    }
+    return {(fs::path(folder) / default_file_name()).string(), true};
+  }
+  const auto invalid = [&](const std::string& path, const std::string& why) {
+    return pixxel::InvalidArgumentError("cannot write \"" + pixxel_jobs::printable(path) +
+                                        "\": " + why);
+  };
+  std::error_code error;
+  fs::path path = output.empty() ? fs::path(default_file_name()) : fs::path(output);
+  const bool names_a_folder = !output.empty() && output.back() == '/';
+  if (names_a_folder || fs::is_directory(path, error)) {
+    if (!fs::is_directory(path, error)) {
+      throw invalid(output, "the folder \"" + pixxel_jobs::printable(output) + "\" does not exist");
+    }
+    path /= default_file_name();
+  }
+  const fs::path folder = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  const std::string shown = pixxel_jobs::printable(folder.string());
+  if (!fs::exists(folder, error)) {
+    throw invalid(path.string(), "the folder \"" + shown + "\" does not exist");
+  }
+  if (!fs::is_directory(folder, error)) {
+    throw invalid(path.string(), "\"" + shown + "\" is not a folder");
+  }
+  if (access(folder.c_str(), W_OK | X_OK) != 0) {
+    throw invalid(path.string(), "the folder \"" + shown + "\" is not writable");
+  }
+  if (fs::is_directory(path, error)) {
+    throw invalid(path.string(), "a folder of that name is in the way");
+  }
+  if (!args_.force && fs::exists(fs::symlink_status(path, error))) {
+    throw pixxel::InvalidArgumentError("\"" + pixxel_jobs::printable(path.string()) +
+                                       "\" exists; pass --force to replace it");
+  }
+  return {path.string(), false};
 }
 
 // --task takes a task's id or its name.
@@ -150,11 +242,12 @@ std::optional<int> Cli::check_failed(const pixxel::Job& job, const std::string& 
 }
 
 pixxel::DownloadLink Cli::ask_for_link(const std::string& task_id) {
-  return task_id.empty() ? client_->download_job(args_.workflow, args_.job)
-                         : client_->download_task(args_.workflow, args_.job, task_id);
+  return task_id.empty() ? client_->download_job(args_.workflow, args_.job, call_)
+                         : client_->download_task(args_.workflow, args_.job, task_id, call_);
 }
 
-// Asks for the link again until the archive is ready, up to `deadline`.
+// Asks for the link again until the archive is ready, up to `deadline`, riding out transient
+// failures as a wait does.
 pixxel::DownloadLink Cli::wait_for_archive(pixxel::DownloadLink link, const std::string& task_id,
                                            Clock::time_point deadline) {
   milliseconds pause = poll_interval();
@@ -173,9 +266,9 @@ pixxel::DownloadLink Cli::wait_for_archive(pixxel::DownloadLink link, const std:
       throw pixxel::TimeoutError("the archive was still not ready (status \"" + status +
                                  "\"); try again later");
     }
-    std::this_thread::sleep_for(pause);
+    nap(pause);
     pause = std::min(pause + pause / 2, std::max(poll_interval(), kMaxPollInterval));
-    link = ask_for_link(task_id);
+    link = patiently([&] { return ask_for_link(task_id); }, deadline);
   }
   return link;
 }

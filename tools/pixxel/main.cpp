@@ -23,9 +23,12 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "cli.hpp"
+#include "command_line.hpp"
 #include "exit_codes.hpp"
 
 namespace {
@@ -41,8 +44,9 @@ void add_wait_options(CLI::App& command, Arguments& args, const std::string& tim
       .add_option("--poll-interval", args.poll_interval,
                   "Seconds between polls at first; the pause grows up to 30 s")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  command.add_option(timeout_names, args.wait_timeout, timeout_help)->check(CLI::NonNegativeNumber);
+      ->check(pixxel_cli::seconds(/*allow_zero=*/false));
+  command.add_option(timeout_names, args.wait_timeout, timeout_help)
+      ->check(pixxel_cli::seconds(/*allow_zero=*/true));
 }
 
 }  // namespace
@@ -61,7 +65,8 @@ int main(int argc, char** argv) {
       "PIXXEL_BASE_URL.\n"
       "Exit codes: 0 ok, 1 unexpected, 2 usage, 3 configuration, 4 invalid argument, "
       "5 authentication, 6 not found, 7 rate limited, 8 request rejected, 9 server error, "
-      "10 network error, 11 timeout, 12 bad answer, 13 job failed, 14 over --max-cost.");
+      "10 network error, 11 timeout, 12 bad answer, 13 job failed, 14 over --max-cost, "
+      "15 job not finished, 130 interrupted.");
 
   Arguments args;
   app.add_option("--api-key", args.api_key, "API key (default: $PIXXEL_API_KEY)");
@@ -70,12 +75,12 @@ int main(int argc, char** argv) {
   app.add_flag("--json", args.json, "Print results as the API's JSON");
   const CLI::Option* request_timeout =
       app.add_option("--timeout,--request-timeout", args.request_timeout,
-                     "Seconds each request may take; 0: no limit (default: 60). After `wait`, "
-                     "--timeout is the wait's")
-          ->check(CLI::NonNegativeNumber);
+                     "Seconds each request may take; 0: no limit (default: 60). Waits have "
+                     "--wait-timeout")
+          ->check(pixxel_cli::seconds(/*allow_zero=*/true));
   const CLI::Option* retries =
       app.add_option("--retries", args.retries, "Retries of a failed request (default: 2)")
-          ->check(CLI::Range(0, 100));
+          ->check(pixxel_cli::whole_number(0, 100));
   app.add_flag("-v,--verbose", args.verbose, "Log every request to stderr");
 
   // Created after fallthrough(), so `jobs` and its commands inherit it.
@@ -90,7 +95,7 @@ int main(int argc, char** argv) {
           ->add_option("--max-cost", args.max_cost,
                        "Ask for the workflow's cost estimate first, and create no job when it "
                        "is above N tokens (exit 14)")
-          ->check(CLI::NonNegativeNumber);
+          ->check(pixxel_cli::whole_number(0, std::numeric_limits<std::int64_t>::max()));
   create->add_flag("--wait", args.wait, "Wait for the job to end, showing its progress");
   add_wait_options(*create, args, "--wait-timeout", "With --wait, give up after SECONDS");
 
@@ -100,28 +105,31 @@ int main(int argc, char** argv) {
 
   CLI::App* list = jobs->add_subcommand("list", "List a workflow's jobs");
   list->add_option("workflow", args.workflow, "Workflow id")->required();
-  list->add_option("--status", args.query.status, "Only jobs in this status");
+  list->add_option("--status", args.query.status,
+                   std::string("Only jobs in this status; Pixxel's docs name ") +
+                       pixxel_cli::kDocumentedStatuses + " (as examples, so any is sent)");
   list->add_option("--id", args.query.id, "Only the job with this id");
   list->add_option("--created-by", args.query.created_by, "Only jobs created by this user id");
   list->add_option("--created-on", args.query.created_on,
-                   "Only jobs created on this date (YYYY-MM-DD)");
+                   "Only jobs created on this date (YYYY-MM-DD)")
+      ->check(pixxel_cli::iso_date());
 
   CLI::App* wait = jobs->add_subcommand("wait", "Wait for a job to end, showing its progress");
   wait->add_option("workflow", args.workflow, "Workflow id")->required();
   wait->add_option("job", args.job, "Job id")->required();
-  add_wait_options(*wait, args, "--timeout,--wait-timeout",
-                   "Give up after SECONDS (default: never)");
+  add_wait_options(*wait, args, "--wait-timeout", "Give up after SECONDS (default: never)");
 
   CLI::App* download = jobs->add_subcommand("download", "Download a job's or a task's files");
   download->add_option("workflow", args.workflow, "Workflow id")->required();
   download->add_option("job", args.job, "Job id")->required();
   download->add_option("--task", args.task, "Only this task's files (its id or name)");
-  download->add_option("-o,--output", args.output, "File to write (default: JOB[-TASK].zip)");
+  download->add_option("-o,--output", args.output,
+                       "File or folder to write to, - for stdout (default: JOB[-TASK].zip)");
   download->add_flag("-f,--force", args.force, "Replace the file if it exists");
   download->add_flag("--wait", args.wait, "Wait for the job to end first, showing its progress");
   add_wait_options(*download, args, "--wait-timeout",
-                   "Give up waiting after SECONDS (default: 300; with --wait, no limit for the "
-                   "job, then 300 for the archive)");
+                   "Give up waiting after SECONDS (default: none for the job with --wait; 300 "
+                   "for its archive). Without --wait, a job that has not ended exits 15");
 
   CLI::App* projects = app.add_subcommand("projects", "List and show projects");
   projects->require_subcommand(1);
@@ -129,10 +137,10 @@ int main(int argc, char** argv) {
       projects->add_subcommand("list", "List your projects, a page at a time");
   projects_list->add_option("--page", args.projects_query.page_num, "Which page, from 1")
       ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max() / 2));
+      ->check(pixxel_cli::whole_number(1, std::numeric_limits<std::int64_t>::max() / 2));
   projects_list->add_option("--page-size", args.projects_query.page_size, "Projects per page")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1000));
+      ->check(pixxel_cli::whole_number(1, 1000));
   CLI::App* projects_get = projects->add_subcommand("get", "Show a project");
   projects_get->add_option("project", args.project, "Project id")->required();
 
@@ -147,16 +155,20 @@ int main(int argc, char** argv) {
   workflows_list->add_option("--id", wq.id, "Only the workflow with this id");
   workflows_list->add_option("--name", wq.name, "Only workflows with this name");
   workflows_list->add_option("--created-by", wq.created_by, "Only workflows created by this user");
-  workflows_list->add_option("--created-on", wq.created_on,
-                             "Only workflows created on this date (YYYY-MM-DD)");
-  workflows_list->add_option("--updated-at", wq.updated_at,
-                             "Only workflows last updated on this date (YYYY-MM-DD)");
+  workflows_list
+      ->add_option("--created-on", wq.created_on,
+                   "Only workflows created on this date (YYYY-MM-DD)")
+      ->check(pixxel_cli::iso_date());
+  workflows_list
+      ->add_option("--updated-at", wq.updated_at,
+                   "Only workflows last updated on this date (YYYY-MM-DD)")
+      ->check(pixxel_cli::iso_date());
   workflows_list->add_option("--offset", wq.offset, "Matching workflows to skip")
       ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{0}, std::numeric_limits<std::int64_t>::max() / 2));
+      ->check(pixxel_cli::whole_number(0, std::numeric_limits<std::int64_t>::max() / 2));
   workflows_list->add_option("--limit", wq.limit, "Workflows per page")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1000));
+      ->check(pixxel_cli::whole_number(1, 1000));
   workflows_list->add_flag("--all", args.all, "Every page, from --offset on");
   CLI::App* workflows_get =
       workflows->add_subcommand("get", "Show a workflow, its cost estimate and its validity");
@@ -168,16 +180,54 @@ int main(int argc, char** argv) {
 
   CLI::App* ping = app.add_subcommand("ping", "Check that the server answers (needs no key)");
 
+  CLI::App* help = app.add_subcommand("help", "Show the help of a command: pixxel help jobs list");
+  std::vector<std::string> help_words;
+  help->add_option("command", help_words, "The command")->expected(0, -1);
+  CLI::App* version = app.add_subcommand("version", "Show the version");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version "fail" with exit code 0; every real parse error is a usage error.
-    return app.exit(e) == 0 ? pixxel_examples::kOk : pixxel_examples::kUsage;
+    if (e.get_exit_code() == 0)
+      return app.exit(e) == 0 ? pixxel_examples::kOk : pixxel_examples::kUsage;
+    const std::vector<std::string> words(argv + 1, argv + argc);
+    if (auto unknown = pixxel_cli::unknown_command(app, words)) {
+      std::cerr << kProgram << ": " << *unknown << "\n"
+                << "Run with --help for more information.\n";
+      return pixxel_examples::kUsage;
+    }
+    app.exit(e);
+    return pixxel_examples::kUsage;
+  }
+  if (help->parsed()) {
+    const CLI::App* command = pixxel_cli::find_command(app, help_words);
+    if (command == nullptr) {
+      std::vector<std::string> words = help_words;
+      std::cerr << kProgram << ": "
+                << pixxel_cli::unknown_command(app, words).value_or("no such command") << "\n";
+      return pixxel_examples::kUsage;
+    }
+    // Not help(): for the program it would show the help of the command that ran, `help`.
+    std::string name = command->get_name();
+    for (const CLI::App* parent = command->get_parent(); parent != nullptr;
+         parent = parent->get_parent()) {
+      name = parent->get_name() + " " + name;
+    }
+    std::cout << command->get_formatter()->make_help(command, name, CLI::AppFormatMode::Normal);
+    return pixxel_examples::kOk;
+  }
+  if (version->parsed()) {
+    std::cout << kProgram << " (pixxel-cpp " << pixxel::version() << ")\n";
+    return pixxel_examples::kOk;
   }
 
+  // Before the client starts any thread: Ctrl-C cancels what runs rather than killing it.
+  pixxel_cli::Interrupts& interrupts = pixxel_cli::Interrupts::watch();
   StatusLine line(isatty(STDERR_FILENO) == 1);
+  std::optional<Cli> running;
   try {
-    Cli cli(args, line);
+    Cli& cli = running.emplace(args, line, interrupts.token());
     cli.connect(*request_timeout, *retries, /*keyless=*/ping->parsed());
     if (create->parsed()) return cli.create(max_cost->count() > 0);
     if (get->parsed()) return cli.get();
@@ -193,6 +243,17 @@ int main(int argc, char** argv) {
     return pixxel_examples::kUsage;
   } catch (...) {
     line.finish();
-    return pixxel_examples::report_current_exception(kProgram);
+    int code = pixxel_examples::kUnexpected;
+    if (interrupts.signal() != 0) {
+      std::cerr << kProgram << ": interrupted\n";
+      code = 128 + interrupts.signal();
+    } else {
+      code = pixxel_examples::report_current_exception(kProgram);
+    }
+    if (running) {
+      for (const std::string& hint : running->hints())
+        std::cerr << kProgram << ": " << hint << "\n";
+    }
+    return code;
   }
 }

@@ -1,0 +1,49 @@
+// What the pixxel command line needs beyond CLI11: validators whose errors a person can read,
+// "did you mean" for a mistyped command, and Ctrl-C turned into a cancellation.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pixxel/cancellation.hpp"
+
+namespace pixxel_cli {
+
+// A number of seconds: above 0, or from 0 with `allow_zero`.
+CLI::Validator seconds(bool allow_zero);
+// A whole number from `min` to `max`, said as such ("at least 1", "from 1 to 1000").
+CLI::Validator whole_number(std::int64_t min, std::int64_t max);
+// A date as Pixxel's list filters take it: YYYY-MM-DD (ISO 8601).
+CLI::Validator iso_date();
+
+// When `args` (argv without the program) name a command `app` does not have where a command
+// is expected, the message for it, with the closest command's name when one is close:
+// `unknown command "lsit" for "pixxel jobs"; did you mean "list"?`.
+std::optional<std::string> unknown_command(const CLI::App& app,
+                                           const std::vector<std::string>& args);
+
+// The command `words` name under `app` (for `pixxel help jobs list`); nullptr when a word
+// names none.
+const CLI::App* find_command(const CLI::App& app, const std::vector<std::string>& words);
+
+// Makes SIGINT and SIGTERM cancel `token()` instead of killing the process: a thread of its own
+// waits for them (so nothing runs in a signal handler), and a second one exits at once. Call
+// before any other thread starts, so that every thread leaves the signals to it.
+class Interrupts {
+ public:
+  static Interrupts& watch();
+  pixxel::CancellationToken token() const;
+  // The signal that cancelled, or 0.
+  int signal() const;
+
+ private:
+  Interrupts();
+  struct State;
+  State* state_;
+};
+
+}  // namespace pixxel_cli
