@@ -15,6 +15,7 @@ struct MultiLoop::Exchange {
   Transport::Completion done;
   CurlEasy easy;
   std::unique_ptr<CurlExchange> state;
+  int refused_repeats = 0;
   // Last: unregistered first, while the rest is still whole.
   CancellationRegistration cancel_registration;
 };
@@ -33,8 +34,13 @@ MultiLoop::MultiLoop(CURLSH* share, CurlTransportOptions options)
   ensure_curl_global_init();
   multi_.reset(curl_multi_init());
   if (!multi_) throw ConfigurationError("libcurl could not create a multi handle");
-  curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS,
-                    static_cast<long>(std::max<std::size_t>(1, options_.max_idle_connections)));
+  const auto connections = static_cast<long>(std::max<std::size_t>(1, options_.max_idle_connections));
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS, connections);
+  // Over HTTP/2 every request to a host shares one connection (with CURLOPT_PIPEWAIT, even
+  // those started before it is up); over HTTP/1.1 at most this many are open at once, and the
+  // rest wait in libcurl's queue.
+  curl_multi_setopt(multi_.get(), CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, connections);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -101,10 +107,7 @@ void MultiLoop::start_submitted() {
     CURL* easy = exchange->easy.get();
     try {
       if (easy == nullptr) throw TransportError("libcurl could not create a handle", false);
-      exchange->state = std::make_unique<CurlExchange>(easy, share_, exchange->request, options_);
-      if (curl_multi_add_handle(multi_.get(), easy) != CURLM_OK) {
-        throw TransportError("libcurl could not start the request", false);
-      }
+      begin(*exchange);
     } catch (...) {
       exchange->done({}, std::current_exception());
       continue;
@@ -113,19 +116,44 @@ void MultiLoop::start_submitted() {
   }
 }
 
+void MultiLoop::begin(Exchange& exchange) {
+  CURL* easy = exchange.easy.get();
+  exchange.state = std::make_unique<CurlExchange>(easy, share_, exchange.request, options_);
+  // libcurl reports a GOAWAY to the one transfer that read it; every exchange on that
+  // connection must know.
+  exchange.state->set_goaway_listener([this](const void* connection, long last_stream_id) {
+    for (auto& entry : running_) {
+      if (entry.second->state) entry.second->state->note_goaway(connection, last_stream_id);
+    }
+  });
+  if (curl_multi_add_handle(multi_.get(), easy) != CURLM_OK) {
+    throw TransportError("libcurl could not start the request", false);
+  }
+}
+
 void MultiLoop::finish(CURL* easy, CURLcode code) {
   auto it = running_.find(easy);
   if (it == running_.end()) return;
-  std::unique_ptr<Exchange> exchange = std::move(it->second);
-  running_.erase(it);
   curl_multi_remove_handle(multi_.get(), easy);
   HttpResponse response;
   std::exception_ptr error;
   try {
-    response = exchange->state->finish(code);
+    response = it->second->state->finish(code);
   } catch (...) {
     error = std::current_exception();
   }
+  if (error && it->second->state->refused() &&
+      it->second->refused_repeats++ < kMaxRefusedRepeats) {
+    // Refused unprocessed: again, on a new connection (libcurl reuses none that refused).
+    try {
+      begin(*it->second);
+      return;
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  std::unique_ptr<Exchange> exchange = std::move(it->second);
+  running_.erase(it);
   exchange->state.reset();
   // Kept for the next request: its connection stays in the multi handle's cache.
   if (idle_.size() < std::max<std::size_t>(1, options_.max_idle_connections)) {

@@ -36,6 +36,8 @@ class MultiLoop {
 
   void loop();
   void start_submitted();
+  // Sets up `exchange`'s transfer on its easy handle and adds it to the multi handle.
+  void begin(Exchange& exchange);
   void finish(CURL* easy, CURLcode code);
   void stop_cancelled();
   void fail_everything();
