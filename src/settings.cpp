@@ -105,8 +105,8 @@ Settings resolve_settings(ClientOptions options) {
         "configure TLS there");
   }
   if (!o.transport) {
-    o.transport = make_curl_transport(
-        {o.verify_tls, o.ca_bundle, o.max_concurrent_requests, o.http_version});
+    o.transport =
+        make_curl_transport({o.verify_tls, o.ca_bundle, o.max_concurrent_requests, o.http_version});
   }
 
   std::string agent = std::string("pixxel-cpp/") + version();

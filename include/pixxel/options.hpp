@@ -63,7 +63,7 @@ struct ClientOptions {
   /// redirect (without it, a redirect to such a URL is a TransportError, even one from https
   /// on the same host).
   bool allow_insecure_http = false;
-  std::string user_agent;            ///< Appended to `pixxel-cpp/<version>` in `User-Agent`.
+  std::string user_agent;  ///< Appended to `pixxel-cpp/<version>` in `User-Agent`.
   /// Called once per attempt, after it ends, with the key redacted: on the thread that made
   /// the call, or for asynchronous calls on the client's loop thread (so it must be
   /// thread-safe if both are used). Exceptions it throws are ignored.

@@ -164,20 +164,28 @@ bool CurlExchange::wrote_request() const {
   return wrote_ || request_size > 0 || header_size > 0 || uploaded > 0;
 }
 
+bool CurlExchange::refused_by_goaway() const {
+  if (stream_id_ < 0 || goaway_last_stream_ < 0 || stream_id_ <= goaway_last_stream_) return false;
+  // Beyond doubt: no answer byte came (libcurl resends nothing that got one either).
+  long header_size = 0;
+  curl_easy_getinfo(easy_, CURLINFO_HEADER_SIZE, &header_size);
+  return header_size == 0;
+}
+
 int CurlExchange::on_before_send(void* self_ptr, char*, char*, int, int) {
   auto* self = static_cast<CurlExchange*>(self_ptr);
+  // libcurl resends a refused stream itself, on a new connection; on a multiplexed (reused)
+  // connection it says nothing about the refusal then, so the GOAWAY must tell.
+  const bool last_try_refused = self->libcurl_resends_refused_ || self->refused_by_goaway();
   // A new try on a new connection: what was known of the last one no longer applies.
   self->stream_id_ = -1;
   self->connection_ = nullptr;
   self->goaway_last_stream_ = -1;
-  if (self->libcurl_resends_refused_) {
-    // The server refused the last try unprocessed: sending it again is safe, even a POST.
-    self->libcurl_resends_refused_ = false;
-    ++self->sends_;
-    return CURL_PREREQFUNC_OK;
-  }
+  self->libcurl_resends_refused_ = false;
   if (self->sends_++ > 0) {
-    self->wrote_ = self->wrote_request();
+    // The server never processed a refused try: sending it again is safe, even a POST.
+    if (last_try_refused) return CURL_PREREQFUNC_OK;
+    self->wrote_ = self->wrote_ || self->wrote_request();
     if (self->wrote_ && !is_idempotent(self->request_.method)) {
       self->resend_refused_ = true;
       return CURL_PREREQFUNC_ABORT;
@@ -314,10 +322,7 @@ HttpResponse CurlExchange::finish(CURLcode code) {
                                     std::to_string(request_.max_response_bytes) + " bytes)",
                                 request_.max_response_bytes);
   }
-  long header_size = 0;
-  curl_easy_getinfo(easy_, CURLINFO_HEADER_SIZE, &header_size);
-  if (stream_id_ >= 0 && goaway_last_stream_ >= 0 && stream_id_ > goaway_last_stream_ &&
-      header_size == 0 && !wrote_ && !resend_refused_) {
+  if (refused_by_goaway() && !wrote_ && !resend_refused_) {
     refused_ = true;
     throw TransportError(request_.method + " " + loggable_url(request_) +
                              ": refused by the server before processing (HTTP/2 stream " +

@@ -63,6 +63,9 @@ class CurlExchange {
                             int local_port);
   static int on_debug(CURL* easy, curl_infotype type, char* data, size_t size, void* self);
   void on_info(std::string_view text);
+  // Whether this try's stream is above the last stream id of a GOAWAY on its connection, with
+  // no answer byte: the server never processed it.
+  bool refused_by_goaway() const;
   // Whether any byte of this exchange's request has been written to a connection so far.
   bool wrote_request() const;
   // max_response_bytes, where 0 means no limit.

@@ -34,7 +34,8 @@ MultiLoop::MultiLoop(CURLSH* share, CurlTransportOptions options)
   ensure_curl_global_init();
   multi_.reset(curl_multi_init());
   if (!multi_) throw ConfigurationError("libcurl could not create a multi handle");
-  const auto connections = static_cast<long>(std::max<std::size_t>(1, options_.max_idle_connections));
+  const auto connections =
+      static_cast<long>(std::max<std::size_t>(1, options_.max_idle_connections));
   curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS, connections);
   // Over HTTP/2 every request to a host shares one connection (with CURLOPT_PIPEWAIT, even
   // those started before it is up); over HTTP/1.1 at most this many are open at once, and the
@@ -142,8 +143,7 @@ void MultiLoop::finish(CURL* easy, CURLcode code) {
   } catch (...) {
     error = std::current_exception();
   }
-  if (error && it->second->state->refused() &&
-      it->second->refused_repeats++ < kMaxRefusedRepeats) {
+  if (error && it->second->state->refused() && it->second->refused_repeats++ < kMaxRefusedRepeats) {
     // Refused unprocessed: again, on a new connection (libcurl reuses none that refused).
     try {
       begin(*it->second);

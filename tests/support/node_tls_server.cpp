@@ -41,18 +41,12 @@ NodeTlsServer::NodeTlsServer(Options options) {
     ::close(in[1]);
     throw std::runtime_error("pipe failed");
   }
-  std::vector<std::string> args = {"node",
-                                   PIXXEL_TLS_SERVER_JS,
-                                   "--cert",
-                                   PIXXEL_TLS_DATA_DIR "/test-cert.pem",
-                                   "--key",
-                                   PIXXEL_TLS_DATA_DIR "/test-key.pem",
-                                   "--protocols",
-                                   options.http2 ? "h2" : "http1.1",
-                                   "--goaway-every",
-                                   std::to_string(options.goaway_every),
-                                   "--latency",
-                                   std::to_string(options.latency.count())};
+  std::vector<std::string> args = {"node",           PIXXEL_TLS_SERVER_JS,
+                                   "--cert",         PIXXEL_TLS_DATA_DIR "/test-cert.pem",
+                                   "--key",          PIXXEL_TLS_DATA_DIR "/test-key.pem",
+                                   "--protocols",    options.http2 ? "h2" : "http1.1",
+                                   "--goaway-every", std::to_string(options.goaway_every),
+                                   "--latency",      std::to_string(options.latency.count())};
   if (options.close) args.emplace_back("--close");
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
@@ -142,6 +136,7 @@ NodeTlsServer::Stats NodeTlsServer::stats() {
   s.h2_sessions = j.at("h2_sessions").get<long>();
   s.streams = j.at("streams").get<long>();
   s.goaways = j.at("goaways").get<long>();
+  s.refused = j.at("refused").get<long>();
   s.requests_h2 = j.at("requests_h2").get<long>();
   s.requests_http1 = j.at("requests_http1").get<long>();
   s.processed = j.at("processed").get<long>();

@@ -6,9 +6,9 @@
 // resumptions. Its certificate is tests/data/test-cert.pem (its own CA, for 127.0.0.1 and
 // localhost): trust it with `ca_bundle = NodeTlsServer::ca_file()`.
 
+#include <sys/types.h>
 #include <chrono>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace pixxel::testing {
@@ -16,15 +16,15 @@ namespace pixxel::testing {
 class NodeTlsServer {
  public:
   struct Options {
-    bool http2 = true;  // offer h2 and http/1.1 (ALPN); false: http/1.1 only
+    bool http2 = true;     // offer h2 and http/1.1 (ALPN); false: http/1.1 only
     int goaway_every = 0;  // refuse a session's Nth stream, and later ones, with a GOAWAY
     std::chrono::milliseconds latency{0};  // answer this long after a request arrived
-    bool close = false;  // HTTP/1.1: Connection: close on every answer
+    bool close = false;                    // HTTP/1.1: Connection: close on every answer
   };
 
   // What the server counted (see tls_server.js).
   struct Stats {
-    long sessions = 0, resumed = 0, h2_sessions = 0, streams = 0, goaways = 0;
+    long sessions = 0, resumed = 0, h2_sessions = 0, streams = 0, goaways = 0, refused = 0;
     long requests_h2 = 0, requests_http1 = 0, processed = 0, duplicates = 0;
     long max_open_sessions = 0;
   };
