@@ -176,6 +176,43 @@ TEST(TlsResumptionTest, BlockingAndAsyncCallsShareOneTlsSessionCache) {
   EXPECT_EQ(server.resumed(), 2);
 }
 
+TEST(TlsResumptionTest, ConcurrentAsyncCallsOverHttp11ResumeAfterTheFirstHandshake) {
+  TlsTestServer::Options server_options;
+  server_options.latency = 5ms;
+  TlsTestServer server(server_options);
+  ClientOptions o = options_for(server);
+  o.max_concurrent_requests = 4;
+  PixxelClient client(o);
+  std::vector<std::future<Job>> calls;
+  for (int i = 0; i < 32; ++i) calls.push_back(client.create_job_async("wf", project(i)));
+  EXPECT_EQ(failures(calls, 0), 0);
+  EXPECT_LE(server.handshakes(), 4);
+  // The first call went alone; the connections opened for the rest resumed its session.
+  EXPECT_EQ(server.resumed(), server.handshakes() - 1);
+}
+
+TEST(TlsResumptionTest, ACallHeldForTheFirstHandshakeCanBeCancelledUnsent) {
+  TlsTestServer::Options server_options;
+  // The first call is answered this late: the second is submitted long before, and held.
+  server_options.latency = 2000ms;
+  TlsTestServer server(server_options);
+  PixxelClient client(options_for(server));
+  auto first = client.create_job_async("wf", project(0));
+  CancellationSource source;
+  CallOptions call;
+  call.cancel = source.token();
+  auto second = client.create_job_async("wf", project(1), call);
+  source.cancel();
+  try {
+    second.get();
+    FAIL() << "expected CancelledError";
+  } catch (const CancelledError& e) {
+    EXPECT_FALSE(e.request_sent());
+  }
+  EXPECT_EQ(first.get().created_by, project(0));
+  EXPECT_EQ(server.requests(), 1);
+}
+
 TEST(TlsResumptionTest, TwoClientsShareNoTlsSession) {
   TlsTestServer server(closing());
   PixxelClient first(options_for(server));

@@ -218,6 +218,7 @@ void CurlExchange::on_info(std::string_view text) {
     stream_id_ = number_after(text, "Using Stream ID: ");
     connection_ = tls_connection(easy_);
     goaway_last_stream_ = -1;
+    if (stream_listener_) stream_listener_();
   } else if (text.find("eived GOAWAY, ") != std::string_view::npos) {
     const long last = number_after(text, "last_stream=");
     const void* connection = tls_connection(easy_);

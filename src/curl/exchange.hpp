@@ -52,6 +52,10 @@ class CurlExchange {
   bool refused() const { return refused_; }
 
   void set_goaway_listener(GoawayListener listener) { goaway_listener_ = std::move(listener); }
+  // Called (inside libcurl) when this exchange's request goes out as an HTTP/2 stream.
+  void set_stream_listener(std::function<void()> listener) {
+    stream_listener_ = std::move(listener);
+  }
   // A GOAWAY arrived on `connection`, the server will process no stream above
   // `last_stream_id` there.
   void note_goaway(const void* connection, long last_stream_id);
@@ -90,6 +94,7 @@ class CurlExchange {
   bool libcurl_resends_refused_ = false;
   bool refused_ = false;
   GoawayListener goaway_listener_;
+  std::function<void()> stream_listener_;
   std::exception_ptr sink_error_;
   char error_buffer_[CURL_ERROR_SIZE] = {};
 };

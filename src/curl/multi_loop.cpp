@@ -16,6 +16,8 @@ struct MultiLoop::Exchange {
   CurlEasy easy;
   std::unique_ptr<CurlExchange> state;
   int refused_repeats = 0;
+  // The https origin this exchange is the first to, while others to it wait (see held_).
+  std::string probe_origin;
   // Last: unregistered first, while the rest is still whole.
   CancellationRegistration cancel_registration;
 };
@@ -25,6 +27,12 @@ namespace {
 void fail(Transport::Completion& done, bool request_sent) {
   done({}, std::make_exception_ptr(TransportError(
                "the transport was destroyed before the request finished", request_sent)));
+}
+
+// "https://host:port" of an https URL; "" for anything else.
+std::string tls_origin(const std::string& url) {
+  if (url.compare(0, 8, "https://") != 0) return {};
+  return url.substr(0, url.find_first_of("/?#", 8));
 }
 
 }  // namespace
@@ -99,22 +107,50 @@ void MultiLoop::start_submitted() {
                              false)));
       continue;
     }
-    if (!idle_.empty()) {
-      exchange->easy = std::move(idle_.back());
-      idle_.pop_back();
-    } else {
-      exchange->easy.reset(curl_easy_init());
+    // The first request to an https origin goes alone; the rest wait until it has set up a
+    // connection (HTTP/2: they share it) or ended (the TLS session is cached: they resume it)
+    // instead of each doing a full handshake at once.
+    std::string origin = tls_origin(exchange->request.url);
+    if (!origin.empty() && warm_.count(origin) == 0) {
+      auto held = held_.find(origin);
+      if (held != held_.end()) {
+        held->second.push_back(std::move(exchange));
+        continue;
+      }
+      held_[origin];
+      exchange->probe_origin = std::move(origin);
     }
-    CURL* easy = exchange->easy.get();
-    try {
-      if (easy == nullptr) throw TransportError("libcurl could not create a handle", false);
-      begin(*exchange);
-    } catch (...) {
-      exchange->done({}, std::current_exception());
-      continue;
-    }
-    running_.emplace(easy, std::move(exchange));
+    launch(std::move(exchange));
   }
+}
+
+void MultiLoop::launch(std::unique_ptr<Exchange> exchange) {
+  if (!idle_.empty()) {
+    exchange->easy = std::move(idle_.back());
+    idle_.pop_back();
+  } else {
+    exchange->easy.reset(curl_easy_init());
+  }
+  CURL* easy = exchange->easy.get();
+  try {
+    if (easy == nullptr) throw TransportError("libcurl could not create a handle", false);
+    begin(*exchange);
+  } catch (...) {
+    release_held(exchange->probe_origin, false);
+    exchange->done({}, std::current_exception());
+    return;
+  }
+  running_.emplace(easy, std::move(exchange));
+}
+
+void MultiLoop::release_held(const std::string& origin, bool warm) {
+  if (origin.empty()) return;
+  if (warm) warm_.insert(origin);
+  auto it = held_.find(origin);
+  if (it == held_.end()) return;
+  std::vector<std::unique_ptr<Exchange>> waiting = std::move(it->second);
+  held_.erase(it);
+  for (auto& exchange : waiting) launch(std::move(exchange));
 }
 
 void MultiLoop::begin(Exchange& exchange) {
@@ -127,6 +163,12 @@ void MultiLoop::begin(Exchange& exchange) {
       if (entry.second->state) entry.second->state->note_goaway(connection, last_stream_id);
     }
   });
+  if (!exchange.probe_origin.empty()) {
+    // An HTTP/2 stream: the connection is up and multiplexes, so the requests held for it can
+    // go (after this perform: libcurl takes no new handle from inside its callbacks).
+    exchange.state->set_stream_listener(
+        [this, origin = exchange.probe_origin] { multiplexed_.push_back(origin); });
+  }
   if (curl_multi_add_handle(multi_.get(), easy) != CURLM_OK) {
     throw TransportError("libcurl could not start the request", false);
   }
@@ -154,6 +196,9 @@ void MultiLoop::finish(CURL* easy, CURLcode code) {
   }
   std::unique_ptr<Exchange> exchange = std::move(it->second);
   running_.erase(it);
+  // An answer came over TLS: the session (and its tickets) is cached, so the held requests
+  // resume it.
+  release_held(exchange->probe_origin, !error);
   exchange->state.reset();
   // Kept for the next request: its connection stays in the multi handle's cache.
   if (idle_.size() < std::max<std::size_t>(1, options_.max_idle_connections)) {
@@ -171,6 +216,7 @@ void MultiLoop::stop_cancelled() {
     batch.swap(cancelled_);
   }
   for (const Exchange* target : batch) {
+    if (stop_held(target)) continue;
     auto it = std::find_if(running_.begin(), running_.end(),
                            [&](const auto& entry) { return entry.second.get() == target; });
     // A stale entry (the exchange already ended) is not there, or is another, live exchange
@@ -179,10 +225,27 @@ void MultiLoop::stop_cancelled() {
     std::unique_ptr<Exchange> exchange = std::move(it->second);
     running_.erase(it);
     curl_multi_remove_handle(multi_.get(), exchange->easy.get());
+    release_held(exchange->probe_origin, false);
     std::exception_ptr error = exchange->state->cancelled();
     exchange->state.reset();
     exchange->done({}, std::move(error));
   }
+}
+
+bool MultiLoop::stop_held(const Exchange* target) {
+  for (auto& [origin, waiting] : held_) {
+    auto it = std::find_if(waiting.begin(), waiting.end(),
+                           [&](const auto& exchange) { return exchange.get() == target; });
+    if (it == waiting.end() || !(*it)->request.cancel.cancelled()) continue;
+    std::unique_ptr<Exchange> exchange = std::move(*it);
+    waiting.erase(it);
+    exchange->done({}, std::make_exception_ptr(CancelledError(exchange->request.method + " " +
+                                                                  loggable_url(exchange->request) +
+                                                                  ": cancelled before it was sent",
+                                                              false)));
+    return true;
+  }
+  return false;
 }
 
 void MultiLoop::loop() {
@@ -195,6 +258,7 @@ void MultiLoop::loop() {
     stop_cancelled();
     int still_running = 0;
     curl_multi_perform(multi_.get(), &still_running);
+    for (const std::string& origin : std::exchange(multiplexed_, {})) release_held(origin, false);
     int queued = 0;
     bool finished_any = false;
     while (CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
@@ -220,6 +284,10 @@ void MultiLoop::fail_everything() {
     fail(exchange->done, true);
   }
   running_.clear();
+  for (auto& [origin, waiting] : held_) {
+    for (auto& exchange : waiting) fail(exchange->done, false);
+  }
+  held_.clear();
   std::vector<std::unique_ptr<Exchange>> batch;
   {
     std::lock_guard<std::mutex> lock(mutex_);

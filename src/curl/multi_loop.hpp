@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -36,6 +38,14 @@ class MultiLoop {
 
   void loop();
   void start_submitted();
+  // Takes an idle easy handle (or a new one) and starts `exchange`, or completes it with the
+  // error that prevented that.
+  void launch(std::unique_ptr<Exchange> exchange);
+  // The first exchange to `origin` has set up its connection or ended: the exchanges held
+  // for it start. `warm`: it was answered, so later ones need not wait either.
+  void release_held(const std::string& origin, bool warm);
+  // Completes `target` with CancelledError if it is held and cancelled.
+  bool stop_held(const Exchange* target);
   // Sets up `exchange`'s transfer on its easy handle and adds it to the multi handle.
   void begin(Exchange& exchange);
   void finish(CURL* easy, CURLcode code);
@@ -57,6 +67,13 @@ class MultiLoop {
   // Loop thread only. Declared after multi_: easy handles go before the multi handle.
   std::map<CURL*, std::unique_ptr<Exchange>> running_;
   std::vector<CurlEasy> idle_;
+  // https origins already answered once: their TLS session is cached.
+  std::set<std::string> warm_;
+  // Per https origin not yet warm whose first exchange is running: the exchanges waiting
+  // for it, so that they share its HTTP/2 connection or resume its TLS session.
+  std::map<std::string, std::vector<std::unique_ptr<Exchange>>> held_;
+  // Origins whose first exchange turned out to be an HTTP/2 stream during this perform.
+  std::vector<std::string> multiplexed_;
 
   std::thread thread_;
 };

@@ -2,21 +2,36 @@
 
 #include <httplib.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <stdexcept>
 
-#include "support/test_server.hpp"
-
 namespace pixxel::testing {
+
+namespace {
+
+// httplib::SSLServer with access to its listening socket.
+class ListeningSslServer : public httplib::SSLServer {
+ public:
+  using httplib::SSLServer::SSLServer;
+  socket_t listening_socket() const { return svr_sock_; }
+};
+
+}  // namespace
 
 std::string TlsTestServer::ca_file() { return PIXXEL_TLS_DATA_DIR "/test-cert.pem"; }
 
 TlsTestServer::TlsTestServer(Options options) {
-  server_ = std::make_unique<httplib::SSLServer>(PIXXEL_TLS_DATA_DIR "/test-cert.pem",
-                                                 PIXXEL_TLS_DATA_DIR "/test-key.pem");
+  auto server = std::make_unique<ListeningSslServer>(PIXXEL_TLS_DATA_DIR "/test-cert.pem",
+                                                     PIXXEL_TLS_DATA_DIR "/test-key.pem");
+  ListeningSslServer& listening = *server;
+  server_ = std::move(server);
   if (!server_->is_valid()) throw std::runtime_error("cannot load the test certificate");
   // Without it every keep-alive answer waits ~40 ms for a delayed ACK.
   server_->set_tcp_nodelay(true);
+  // cpp-httplib closes a connection after 5 requests by default: counted connections would
+  // then be the server's doing.
+  server_->set_keep_alive_max_count(100000);
   const int threads = options.threads;
   server_->new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<std::size_t>(threads));
@@ -32,8 +47,11 @@ TlsTestServer::TlsTestServer(Options options) {
                 });
   port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("cannot bind 127.0.0.1");
+  // cpp-httplib listens with a backlog of 5: a burst of connects would wait for SYN retries.
+  ::listen(listening.listening_socket(), 1024);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
-  wait_until_running(*server_);
+  // stop() does nothing until the listen loop runs, so a short test would hang in join().
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 TlsTestServer::~TlsTestServer() {
