@@ -74,9 +74,7 @@ CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request
   set(easy, CURLOPT_HTTP_VERSION,
       options.http_version == HttpVersion::http1_1 ? static_cast<long>(CURL_HTTP_VERSION_1_1)
                                                    : static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  // In a multi handle, wait for a connection that is being set up and may turn out to
-  // multiplex (HTTP/2), rather than opening one more for each concurrent request.
-  set(easy, CURLOPT_PIPEWAIT, 1L);
+
   set(easy, CURLOPT_CONNECTTIMEOUT_MS, to_curl_ms(request.connect_timeout));
   set(easy, CURLOPT_TIMEOUT_MS, to_curl_ms(request.timeout));
   set(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
@@ -134,6 +132,11 @@ CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request
   curl_easy_setopt(easy, CURLOPT_PREREQDATA, this);
   if (options.http_version == HttpVersion::automatic &&
       request.url.compare(0, 8, "https://") == 0) {
+    // In a multi handle, wait for a connection being set up that may turn out to multiplex
+    // (ALPN says so at the end of its TLS handshake) rather than open one more per request.
+    // Not without TLS: there libcurl learns that a connection does not multiplex only from its
+    // first answer, and would hold every other request until then.
+    set(easy, CURLOPT_PIPEWAIT, 1L);
     // libcurl 7.88 tells what an HTTP/2 refusal needs (stream ids, GOAWAY) only in its
     // informational texts: see on_info. They come to on_debug, never to stderr.
     set(easy, CURLOPT_VERBOSE, 1L);

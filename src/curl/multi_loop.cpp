@@ -117,7 +117,8 @@ void MultiLoop::start_submitted() {
         held->second.push_back(std::move(exchange));
         continue;
       }
-      held_[origin];
+      held_[origin].clear();
+      held_since_[origin] = std::chrono::steady_clock::now();
       exchange->probe_origin = std::move(origin);
     }
     launch(std::move(exchange));
@@ -143,6 +144,25 @@ void MultiLoop::launch(std::unique_ptr<Exchange> exchange) {
   running_.emplace(easy, std::move(exchange));
 }
 
+long MultiLoop::release_overdue() {
+  // A slow first answer must not hold the others for long: past kMaxHold they go anyway (a
+  // few full handshakes cost less than waiting).
+  constexpr std::chrono::milliseconds kMaxHold{500};
+  const auto now = std::chrono::steady_clock::now();
+  long next_ms = 1000;
+  std::vector<std::string> overdue;
+  for (const auto& [origin, since] : held_since_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(since + kMaxHold - now);
+    if (left.count() <= 0) {
+      overdue.push_back(origin);
+    } else {
+      next_ms = std::min(next_ms, static_cast<long>(left.count()));
+    }
+  }
+  for (const std::string& origin : overdue) release_held(origin, false);
+  return overdue.empty() ? next_ms : 0;
+}
+
 void MultiLoop::release_held(const std::string& origin, bool warm) {
   if (origin.empty()) return;
   if (warm) warm_.insert(origin);
@@ -150,6 +170,7 @@ void MultiLoop::release_held(const std::string& origin, bool warm) {
   if (it == held_.end()) return;
   std::vector<std::unique_ptr<Exchange>> waiting = std::move(it->second);
   held_.erase(it);
+  held_since_.erase(origin);
   for (auto& exchange : waiting) launch(std::move(exchange));
 }
 
@@ -271,7 +292,8 @@ void MultiLoop::loop() {
     if (finished_any) continue;
     long timeout_ms = -1;
     curl_multi_timeout(multi_.get(), &timeout_ms);
-    const long wait_ms = timeout_ms < 0 ? 1000 : std::min(timeout_ms, 1000L);
+    long wait_ms = timeout_ms < 0 ? 1000 : std::min(timeout_ms, 1000L);
+    wait_ms = std::min(wait_ms, release_overdue());
     if (wait_ms > 0) curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(wait_ms), nullptr);
   }
   fail_everything();

@@ -4,6 +4,7 @@
 // One libcurl multi handle driven by one thread: the libcurl transport's asynchronous path.
 // Many exchanges in flight share its connection cache and the transport's share handle.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,9 @@ class MultiLoop {
   // The first exchange to `origin` has set up its connection or ended: the exchanges held
   // for it start. `warm`: it was answered, so later ones need not wait either.
   void release_held(const std::string& origin, bool warm);
+  // Releases the exchanges held longer than the loop lets them wait; returns the
+  // milliseconds until the next such release (at most 1000; 0 when it released some).
+  long release_overdue();
   // Completes `target` with CancelledError if it is held and cancelled.
   bool stop_held(const Exchange* target);
   // Sets up `exchange`'s transfer on its easy handle and adds it to the multi handle.
@@ -72,6 +76,7 @@ class MultiLoop {
   // Per https origin not yet warm whose first exchange is running: the exchanges waiting
   // for it, so that they share its HTTP/2 connection or resume its TLS session.
   std::map<std::string, std::vector<std::unique_ptr<Exchange>>> held_;
+  std::map<std::string, std::chrono::steady_clock::time_point> held_since_;
   // Origins whose first exchange turned out to be an HTTP/2 stream during this perform.
   std::vector<std::string> multiplexed_;
 
