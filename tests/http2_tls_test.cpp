@@ -176,9 +176,15 @@ TEST(TlsResumptionTest, BlockingAndAsyncCallsShareOneTlsSessionCache) {
   EXPECT_EQ(server.resumed(), 2);
 }
 
-TEST(TlsResumptionTest, ConcurrentAsyncCallsOverHttp11ResumeAfterTheFirstHandshake) {
+// 32 calls, 4 at a time over HTTP/1.1: the first goes alone and is answered before the others
+// connect, so they can resume its session; without that, all four connections would start at
+// once with nothing to resume. Over TLS 1.3 the client holds one session per host for all
+// of them, and OpenSSL does not resume each connection that shares it (RFC 8446 wants a
+// ticket used once): at least one does. Over TLS 1.2 every one does.
+void expect_resumed_after_first(bool tls12_only) {
   TlsTestServer::Options server_options;
   server_options.latency = 5ms;
+  server_options.tls12_only = tls12_only;
   TlsTestServer server(server_options);
   ClientOptions o = options_for(server);
   o.max_concurrent_requests = 4;
@@ -186,9 +192,21 @@ TEST(TlsResumptionTest, ConcurrentAsyncCallsOverHttp11ResumeAfterTheFirstHandsha
   std::vector<std::future<Job>> calls;
   for (int i = 0; i < 32; ++i) calls.push_back(client.create_job_async("wf", project(i)));
   EXPECT_EQ(failures(calls, 0), 0);
+  EXPECT_GE(server.handshakes(), 2);
   EXPECT_LE(server.handshakes(), 4);
-  // The first call went alone; the connections opened for the rest resumed its session.
-  EXPECT_EQ(server.resumed(), server.handshakes() - 1);
+  if (tls12_only) {
+    EXPECT_EQ(server.resumed(), server.handshakes() - 1);
+  } else {
+    EXPECT_GE(server.resumed(), 1);
+  }
+}
+
+TEST(TlsResumptionTest, ConcurrentAsyncCallsOverHttp11ResumeAfterTheFirstHandshake) {
+  expect_resumed_after_first(false);
+}
+
+TEST(TlsResumptionTest, ConcurrentAsyncCallsOverTls12AllResumeAfterTheFirstHandshake) {
+  expect_resumed_after_first(true);
 }
 
 TEST(TlsResumptionTest, ACallHeldForTheFirstHandshakeCanBeCancelledUnsent) {

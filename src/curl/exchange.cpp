@@ -74,7 +74,6 @@ CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request
   set(easy, CURLOPT_HTTP_VERSION,
       options.http_version == HttpVersion::http1_1 ? static_cast<long>(CURL_HTTP_VERSION_1_1)
                                                    : static_cast<long>(CURL_HTTP_VERSION_2TLS));
-
   set(easy, CURLOPT_CONNECTTIMEOUT_MS, to_curl_ms(request.connect_timeout));
   set(easy, CURLOPT_TIMEOUT_MS, to_curl_ms(request.timeout));
   set(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);

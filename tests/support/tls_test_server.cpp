@@ -29,6 +29,7 @@ TlsTestServer::TlsTestServer(Options options) {
   if (!server_->is_valid()) throw std::runtime_error("cannot load the test certificate");
   // Without it every keep-alive answer waits ~40 ms for a delayed ACK.
   server_->set_tcp_nodelay(true);
+  if (options.tls12_only) SSL_CTX_set_max_proto_version(server_->ssl_context(), TLS1_2_VERSION);
   // cpp-httplib closes a connection after 5 requests by default: counted connections would
   // then be the server's doing.
   server_->set_keep_alive_max_count(100000);

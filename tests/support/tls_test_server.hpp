@@ -25,6 +25,7 @@ class TlsTestServer {
     bool close = false;  // Connection: close on every answer (a new TLS connection per call)
     std::chrono::milliseconds latency{0};  // answer this long after a request arrived
     int threads = 8;                       // connections served at once
+    bool tls12_only = false;  // refuse TLS 1.3 (whose tickets a client should use once each)
   };
   explicit TlsTestServer(Options options);
   TlsTestServer() : TlsTestServer(Options{}) {}
