@@ -40,6 +40,17 @@ const void* tls_connection(CURL* easy) {
   return info->internals;
 }
 
+// Whether two absolute URLs have the same scheme, host and port (as written).
+bool same_origin(std::string_view a, std::string_view b) {
+  const auto end = [](std::string_view url) {
+    const auto scheme = url.find("://");
+    if (scheme == std::string_view::npos) return url.size();
+    const auto path = url.find_first_of("/?#", scheme + 3);
+    return path == std::string_view::npos ? url.size() : path;
+  };
+  return a.substr(0, end(a)) == b.substr(0, end(b));
+}
+
 // The number after `key` in `text`, or -1.
 long number_after(std::string_view text, std::string_view key) {
   const auto at = text.find(key);
@@ -55,6 +66,15 @@ long number_after(std::string_view text, std::string_view key) {
 CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request,
                            const CurlTransportOptions& options, const StreamSink* sink)
     : easy_(easy), request_(request), sink_(sink) {
+  // Whether this handle's last request went to the same origin over HTTP/1.1: then this one
+  // most likely reuses that connection, and needs no HTTP/2 bookkeeping (see on_info). Read
+  // before the reset, which clears it.
+  long last_version = CURL_HTTP_VERSION_NONE;
+  char* last_url = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &last_version);
+  curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &last_url);
+  const bool last_was_http1 = last_version == CURL_HTTP_VERSION_1_1 && last_url != nullptr &&
+                              same_origin(last_url, request.url);
   // Reset drops every option but keeps the handle's live connections and caches.
   curl_easy_reset(easy);
   curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
@@ -136,8 +156,13 @@ CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request
     // Not without TLS: there libcurl learns that a connection does not multiplex only from its
     // first answer, and would hold every other request until then.
     set(easy, CURLOPT_PIPEWAIT, 1L);
+  }
+  if (options.http_version == HttpVersion::automatic &&
+      request.url.compare(0, 8, "https://") == 0 && !last_was_http1) {
     // libcurl 7.88 tells what an HTTP/2 refusal needs (stream ids, GOAWAY) only in its
-    // informational texts: see on_info. They come to on_debug, never to stderr.
+    // informational texts: see on_info. They come to on_debug, never to stderr. They cost
+    // CPU on every request, so not where the connection is most likely HTTP/1.1; should it
+    // be HTTP/2 after all, a refusal there stays an error that may have been sent (safe).
     set(easy, CURLOPT_VERBOSE, 1L);
     curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, &CurlExchange::on_debug);
     curl_easy_setopt(easy, CURLOPT_DEBUGDATA, this);

@@ -50,6 +50,9 @@ MultiLoop::MultiLoop(CURLSH* share, CurlTransportOptions options)
   // rest wait in libcurl's queue.
   curl_multi_setopt(multi_.get(), CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, connections);
+  // libcurl puts at most 100 streams on one connection by default and opens another (without
+  // waiting) for the rest; the server's own limit still applies.
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAX_CONCURRENT_STREAMS, std::max(100L, connections));
   thread_ = std::thread([this] { loop(); });
 }
 
