@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -81,6 +82,18 @@ TEST(Http2NegotiationTest, AnUnknownHttpVersionIsAConfigurationError) {
   ClientOptions o;
   o.api_key = "k";
   o.http_version = static_cast<HttpVersion>(7);
+  EXPECT_THROW(PixxelClient{o}, ConfigurationError);
+}
+
+TEST(Http2NegotiationTest, Http11WithACustomTransportIsAConfigurationError) {
+  // The option configures the built-in transport: a custom one would silently ignore it.
+  struct Unused : Transport {
+    HttpResponse send(const HttpRequest&) override { return {}; }
+  };
+  ClientOptions o;
+  o.api_key = "k";
+  o.transport = std::make_shared<Unused>();
+  o.http_version = HttpVersion::http1_1;
   EXPECT_THROW(PixxelClient{o}, ConfigurationError);
 }
 

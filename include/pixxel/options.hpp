@@ -46,7 +46,8 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{60000};          ///< Per attempt; 0: no limit.
   RetryPolicy retry;
   std::size_t max_response_bytes = 64u << 20;  ///< Larger answers throw ResponseTooLargeError.
-  /// Asynchronous calls in flight at once (one connection each); more wait their turn.
+  /// Asynchronous calls in flight at once (over HTTP/1.1 one connection each, over HTTP/2
+  /// streams of one connection); more wait their turn.
   std::size_t max_concurrent_requests = 64;
   /// Verify certificates and host names. Configures the built-in transport: with a custom
   /// `transport`, false is a ConfigurationError (configure TLS in that transport).
