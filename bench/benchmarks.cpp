@@ -6,6 +6,15 @@
 //   - 256 asynchronous calls vs sequential calls, with the server taking 50 ms per answer.
 //   - 256 asynchronous calls at once, on 256 connections, against the in-process mock server
 //     with a latency of 50 ms: it must take them all at once, as users load-test against it.
+// And over TLS with the test CA (tests/data), the way the API is reached:
+//   - client CPU per sequential create_job over TLS keep-alive (cpp-httplib's TLS server) vs
+//     a bare libcurl loop doing the same TLS;
+//   - 256 asynchronous calls at 50 ms server latency over HTTP/2 (a Node.js http2 server,
+//     tests/support/tls_server.js, started and stopped here), a new client each time: TLS
+//     connections the server accepted per 256 calls, and the wall time against the latency;
+//   - the same over HTTPS/1.1 (cpp-httplib's TLS server): connections per 256 calls against
+//     max_concurrent_requests, and the share of the handshakes after each client's first that
+//     resumed its TLS session (OpenSSL's counters on the server).
 // The ratios and their targets are printed at the end; the exit code says whether every
 // target held.
 
@@ -25,6 +34,8 @@
 #include "decode/decode.hpp"
 #include "mock_server.hpp"
 #include "pixxel/pixxel.hpp"
+#include "support/node_tls_server.hpp"
+#include "support/tls_test_server.hpp"
 
 namespace {
 
@@ -209,6 +220,126 @@ BENCHMARK(BM_256Calls_Async_MockServer)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_256Calls_Sequential)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// Over TLS. Counts that the server keeps are reported per iteration in these.
+struct TlsCounts {
+  double connections_per_iteration = -1;
+  double resumed_share = -1;  // of the handshakes after each client's first
+};
+TlsCounts h2_counts;
+TlsCounts http1_counts;
+TlsCounts http1_tls12_counts;
+
+pixxel::testing::TlsTestServer& tls_keep_alive_server() {
+  static pixxel::testing::TlsTestServer server;
+  return server;
+}
+
+pixxel::ClientOptions tls_options(const std::string& url, const std::string& ca) {
+  pixxel::ClientOptions o = client_options(url);
+  o.ca_bundle = ca;
+  return o;
+}
+
+void BM_CreateJob_Tls_Sdk(benchmark::State& state) {
+  auto& server = tls_keep_alive_server();
+  pixxel::PixxelClient client(tls_options(server.url(), server.ca_file()));
+  for (auto _ : state) {
+    pixxel::Job job = client.create_job("wf-0c2f6a1e", "proj-1");
+    benchmark::DoNotOptimize(job);
+  }
+}
+
+void BM_CreateJob_Tls_BareLibcurl(benchmark::State& state) {
+  auto& server = tls_keep_alive_server();
+  const std::string url = server.url() + "/v0/workflows/wf-0c2f6a1e/jobs?project_id=proj-1";
+  const std::string ca = server.ca_file();
+  CURL* easy = curl_easy_init();
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, (std::string("Authorization: ") + kKey).c_str());
+  headers = curl_slist_append(headers, "Accept: application/json");
+  headers = curl_slist_append(headers, "User-Agent: bare-libcurl");
+  headers = curl_slist_append(headers, "Content-Type:");
+  std::string body;
+  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(easy, CURLOPT_CAINFO, ca.c_str());
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, "");
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, 0L);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &append_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+  for (auto _ : state) {
+    body.clear();
+    if (curl_easy_perform(easy) != CURLE_OK) state.SkipWithError("request failed");
+    nlohmann::json job = nlohmann::json::parse(body);
+    benchmark::DoNotOptimize(job);
+  }
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(easy);
+}
+
+// 256 create_job_async at once from a new client, waiting for all.
+void run_256_async(const pixxel::ClientOptions& options, benchmark::State& state) {
+  pixxel::PixxelClient client(options);
+  std::vector<std::future<pixxel::Job>> futures;
+  futures.reserve(kCalls);
+  for (int i = 0; i < kCalls; ++i) futures.push_back(client.create_job_async("wf", "p"));
+  for (auto& f : futures) {
+    try {
+      benchmark::DoNotOptimize(f.get());
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return;
+    }
+  }
+}
+
+void BM_256Calls_Async_Http2(benchmark::State& state) {
+  pixxel::testing::NodeTlsServer::Options server_options;
+  server_options.latency = 50ms;
+  pixxel::testing::NodeTlsServer server(server_options);
+  auto options = tls_options(server.url(), server.ca_file());
+  // All 256 in flight at once: over HTTP/2 they are streams of one connection.
+  options.max_concurrent_requests = kCalls;
+  for (auto _ : state) run_256_async(options, state);
+  const auto stats = server.stats();
+  h2_counts.connections_per_iteration =
+      static_cast<double>(stats.sessions) / static_cast<double>(state.iterations());
+  state.counters["tls_connections"] = h2_counts.connections_per_iteration;
+  state.counters["h2_requests"] = static_cast<double>(stats.requests_h2);
+}
+
+// state.range(0): 1 for a server that speaks TLS 1.2 at most (then every ticket may be reused).
+void BM_256Calls_Async_Https11(benchmark::State& state) {
+  pixxel::testing::TlsTestServer::Options server_options;
+  server_options.latency = 50ms;
+  server_options.threads = kCalls;
+  server_options.tls12_only = state.range(0) == 1;
+  pixxel::testing::TlsTestServer server(server_options);
+  const auto options = tls_options(server.url(), server.ca_file());
+  for (auto _ : state) run_256_async(options, state);
+  const auto iterations = static_cast<double>(state.iterations());
+  const auto handshakes = static_cast<double>(server.handshakes());
+  TlsCounts& counts = state.range(0) == 1 ? http1_tls12_counts : http1_counts;
+  counts.connections_per_iteration = handshakes / iterations;
+  counts.resumed_share = handshakes > iterations
+                             ? static_cast<double>(server.resumed()) / (handshakes - iterations)
+                             : 1.0;
+  state.counters["tls_connections"] = counts.connections_per_iteration;
+  state.counters["resumed_share"] = counts.resumed_share;
+}
+
+BENCHMARK(BM_CreateJob_Tls_BareLibcurl)->Repetitions(5)->ReportAggregatesOnly(true)->MinTime(1.0);
+BENCHMARK(BM_CreateJob_Tls_Sdk)->Repetitions(5)->ReportAggregatesOnly(true)->MinTime(1.0);
+BENCHMARK(BM_256Calls_Async_Http2)->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_256Calls_Async_Https11)
+    ->Arg(0)
+    ->Arg(1)
+    ->Iterations(5)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
 // Keeps every run so that the ratios can be computed once all have finished.
 class RecordingReporter : public benchmark::ConsoleReporter {
  public:
@@ -288,6 +419,24 @@ int main(int argc, char** argv) {
   if (async != nullptr && sequential != nullptr) {
     std::printf("%-58s %9.0f ms (%.1fx slower than async)\n", "the same 256 calls sequentially",
                 sequential->real, sequential->real / async->real);
+  }
+  const auto* bare_tls = reporter.find("BM_CreateJob_Tls_BareLibcurl");
+  const auto* sdk_tls = reporter.find("BM_CreateJob_Tls_Sdk");
+  if (bare_tls != nullptr && sdk_tls != nullptr) {
+    check("client CPU per create_job over TLS keep-alive / bare libcurl",
+          sdk_tls->cpu / bare_tls->cpu, 1.05, true, "x");
+  }
+  if (const auto* h2 = reporter.find("BM_256Calls_Async_Http2")) {
+    check("HTTP/2: TLS connections per 256 async calls at 50 ms",
+          h2_counts.connections_per_iteration, 2, true, "");
+    check("HTTP/2: 256 async calls (all in flight) wall / one call's 50 ms", h2->real / 50.0, 3.0,
+          true, "x");
+  }
+  if (reporter.find("BM_256Calls_Async_Https11") != nullptr) {
+    check("HTTPS/1.1: TLS connections per 256 async calls (max 64)",
+          http1_counts.connections_per_iteration, 64, true, "");
+    check("HTTPS/1.1: resumed share of handshakes after the first", http1_counts.resumed_share, 1.0,
+          false, "");
   }
   std::printf("\n%s\n", all_met ? "all targets met" : "SOME TARGETS MISSED");
   return all_met ? 0 : 1;

@@ -313,8 +313,11 @@ std::uint64_t PixxelClient::save_download(const DownloadLink& link, const std::s
   internal::Settings settings;
   settings.options = connection_->options();
   ClientOptions& client = settings.options;
-  if (!client.transport)
-    client.transport = make_curl_transport({client.verify_tls, client.ca_bundle});
+  if (!client.transport) {
+    CurlTransportOptions curl{client.verify_tls, client.ca_bundle};
+    curl.http_version = client.http_version;
+    client.transport = make_curl_transport(std::move(curl));
+  }
   const auto redact = [&](std::string text) {
     return internal::redact(std::move(text), client.api_key);
   };

@@ -90,14 +90,24 @@ Settings resolve_settings(ClientOptions options) {
   if (o.max_concurrent_requests == 0) {
     throw ConfigurationError("max_concurrent_requests must be positive");
   }
+  if (o.http_version != HttpVersion::automatic && o.http_version != HttpVersion::http1_1) {
+    throw ConfigurationError("http_version is not one of HttpVersion's values");
+  }
+  if (o.transport && o.http_version != HttpVersion::automatic) {
+    throw ConfigurationError(
+        "http_version applies to the built-in transport; with a custom transport, choose the "
+        "HTTP version there");
+  }
   if (o.transport && (!o.verify_tls || !o.ca_bundle.empty())) {
     // They configure the built-in transport; a custom one would silently ignore them.
     throw ConfigurationError(
         "verify_tls and ca_bundle apply to the built-in transport; with a custom transport, "
         "configure TLS there");
   }
-  if (!o.transport)
-    o.transport = make_curl_transport({o.verify_tls, o.ca_bundle, o.max_concurrent_requests});
+  if (!o.transport) {
+    o.transport =
+        make_curl_transport({o.verify_tls, o.ca_bundle, o.max_concurrent_requests, o.http_version});
+  }
 
   std::string agent = std::string("pixxel-cpp/") + version();
   if (!o.user_agent.empty()) agent += " " + o.user_agent;

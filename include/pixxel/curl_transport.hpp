@@ -9,23 +9,32 @@
 #include <string>
 
 #include "pixxel/export.hpp"
+#include "pixxel/http_version.hpp"
 #include "pixxel/transport.hpp"
 
 namespace pixxel {
 
 /// Settings of the libcurl transport. A client builds its own from `ClientOptions`
-/// (`verify_tls`, `ca_bundle`); set these only to make a transport by hand.
+/// (`verify_tls`, `ca_bundle`, `http_version`, `max_concurrent_requests`); set these only to make
+/// a transport by hand.
 struct CurlTransportOptions {
   bool verify_tls = true;  ///< Verify the server's certificate and host name.
   std::string ca_bundle;   ///< A PEM file of trusted CAs; empty: the system store.
   /// Idle connections the asynchronous path keeps open for reuse.
+  /// Also the most connections the asynchronous path opens at once.
   std::size_t max_idle_connections = 64;
+  /// See `ClientOptions::http_version`.
+  HttpVersion http_version = HttpVersion::automatic;
 };
 
 /// The default transport, over libcurl. Blocking sends use a pool of libcurl handles (one per
 /// concurrent caller, each keeping its connections alive for the next request); asynchronous
-/// sends run on one libcurl multi loop (one thread, started by the first of them). Both share
-/// one cache of DNS answers and TLS sessions. Construction does no I/O.
+/// sends run on one libcurl multi loop (one thread, started by the first of them), where
+/// concurrent requests to an HTTP/2 server wait for and share one connection. Both share one
+/// cache of DNS answers and TLS sessions, so a new connection resumes an earlier TLS session.
+/// A request the server refused unprocessed (HTTP/2 REFUSED_STREAM, or a stream above a
+/// GOAWAY's last stream id) is sent again on a new connection, up to 5 times, even a POST.
+/// Construction does no I/O.
 ///
 /// @par Thread Safety
 /// Safe to use from many threads at once.

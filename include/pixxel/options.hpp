@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "pixxel/http_version.hpp"
 #include "pixxel/request_event.hpp"
 #include "pixxel/transport.hpp"
 
@@ -45,7 +46,8 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{60000};          ///< Per attempt; 0: no limit.
   RetryPolicy retry;
   std::size_t max_response_bytes = 64u << 20;  ///< Larger answers throw ResponseTooLargeError.
-  /// Asynchronous calls in flight at once (one connection each); more wait their turn.
+  /// Asynchronous calls in flight at once (over HTTP/1.1 one connection each, over HTTP/2
+  /// streams of one connection); more wait their turn.
   std::size_t max_concurrent_requests = 64;
   /// Verify certificates and host names. Configures the built-in transport: with a custom
   /// `transport`, false is a ConfigurationError (configure TLS in that transport).
@@ -53,17 +55,22 @@ struct ClientOptions {
   /// PEM file of trusted CAs; empty: the system store. Like `verify_tls`, for the built-in
   /// transport only.
   std::string ca_bundle;
+  /// `automatic` (the default): HTTP/2 when a TLS server offers it, else HTTP/1.1; `http1_1`
+  /// never asks for HTTP/2. For the built-in transport only; blocking and asynchronous calls
+  /// alike. Over HTTP/2, concurrent asynchronous calls share one connection; over HTTP/1.1
+  /// they open at most `max_concurrent_requests`.
+  HttpVersion http_version = HttpVersion::automatic;
   /// Permit http:// to a host that is not loopback: for the base URL, a signed URL, and every
   /// redirect (without it, a redirect to such a URL is a TransportError, even one from https
   /// on the same host).
   bool allow_insecure_http = false;
-  std::string user_agent;            ///< Appended to `pixxel-cpp/<version>` in `User-Agent`.
+  std::string user_agent;  ///< Appended to `pixxel-cpp/<version>` in `User-Agent`.
   /// Called once per attempt, after it ends, with the key redacted: on the thread that made
   /// the call, or for asynchronous calls on the client's loop thread (so it must be
   /// thread-safe if both are used). Exceptions it throws are ignored.
   std::function<void(const RequestEvent&)> on_request;
-  /// Empty: the libcurl transport (`make_curl_transport`), built from `verify_tls`, `ca_bundle`
-  /// and `max_concurrent_requests`.
+  /// Empty: the libcurl transport (`make_curl_transport`), built from `verify_tls`, `ca_bundle`,
+  /// `http_version` and `max_concurrent_requests`.
   std::shared_ptr<Transport> transport;
 };
 

@@ -11,6 +11,7 @@
 #include "pixxel/curl_transport.hpp"
 #include "pixxel/download.hpp"
 #include "pixxel/errors.hpp"
+#include "pixxel/http_version.hpp"
 #include "pixxel/jobs.hpp"
 #include "pixxel/list_jobs_query.hpp"
 #include "pixxel/models.hpp"

@@ -12,8 +12,10 @@ PIXXEL_PACKAGES=(
   libcurl4-openssl-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libgmock-dev libcpp-httplib-dev libcli11-dev
 )
-PIXXEL_TEST_PACKAGES=("${PIXXEL_PACKAGES[@]}" doxygen)
-PIXXEL_BENCH_PACKAGES=("${PIXXEL_PACKAGES[@]}" libbenchmark-dev)
+# The TLS tests and benchmarks read OpenSSL's counters (libssl-dev) and run an HTTP/2 server on
+# Node.js (nodejs).
+PIXXEL_TEST_PACKAGES=("${PIXXEL_PACKAGES[@]}" doxygen libssl-dev nodejs)
+PIXXEL_BENCH_PACKAGES=("${PIXXEL_PACKAGES[@]}" libbenchmark-dev libssl-dev nodejs)
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 

@@ -30,11 +30,51 @@ long to_curl_ms(std::chrono::milliseconds ms) {
   return ms.count() <= 0 ? 0L : static_cast<long>(ms.count());
 }
 
+// The TLS connection `easy` is on, as an identity (libcurl's OpenSSL handle for it), or
+// nullptr. Unique among the connections alive at one time.
+const void* tls_connection(CURL* easy) {
+  curl_tlssessioninfo* info = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || info == nullptr) {
+    return nullptr;
+  }
+  return info->internals;
+}
+
+// Whether two absolute URLs have the same scheme, host and port (as written).
+bool same_origin(std::string_view a, std::string_view b) {
+  const auto end = [](std::string_view url) {
+    const auto scheme = url.find("://");
+    if (scheme == std::string_view::npos) return url.size();
+    const auto path = url.find_first_of("/?#", scheme + 3);
+    return path == std::string_view::npos ? url.size() : path;
+  };
+  return a.substr(0, end(a)) == b.substr(0, end(b));
+}
+
+// The number after `key` in `text`, or -1.
+long number_after(std::string_view text, std::string_view key) {
+  const auto at = text.find(key);
+  if (at == std::string_view::npos) return -1;
+  const char* first = text.data() + at + key.size();
+  long value = -1;
+  auto [ptr, ec] = std::from_chars(first, text.data() + text.size(), value);
+  return ec == std::errc() ? value : -1;
+}
+
 }  // namespace
 
 CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request,
                            const CurlTransportOptions& options, const StreamSink* sink)
     : easy_(easy), request_(request), sink_(sink) {
+  // Whether this handle's last request went to the same origin over HTTP/1.1: then this one
+  // most likely reuses that connection, and needs no HTTP/2 bookkeeping (see on_info). Read
+  // before the reset, which clears it.
+  long last_version = CURL_HTTP_VERSION_NONE;
+  char* last_url = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &last_version);
+  curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &last_url);
+  const bool last_was_http1 = last_version == CURL_HTTP_VERSION_1_1 && last_url != nullptr &&
+                              same_origin(last_url, request.url);
   // Reset drops every option but keeps the handle's live connections and caches.
   curl_easy_reset(easy);
   curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
@@ -50,6 +90,10 @@ CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request
   // "" offers every encoding libcurl can decode, and makes it decode them.
   curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
   set(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  // 2TLS: HTTP/2 only where TLS's ALPN agrees on it; plain http:// stays HTTP/1.1.
+  set(easy, CURLOPT_HTTP_VERSION,
+      options.http_version == HttpVersion::http1_1 ? static_cast<long>(CURL_HTTP_VERSION_1_1)
+                                                   : static_cast<long>(CURL_HTTP_VERSION_2TLS));
   set(easy, CURLOPT_CONNECTTIMEOUT_MS, to_curl_ms(request.connect_timeout));
   set(easy, CURLOPT_TIMEOUT_MS, to_curl_ms(request.timeout));
   set(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
@@ -105,6 +149,24 @@ CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request
   // hook runs before every send, the silent resend included.
   curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &CurlExchange::on_before_send);
   curl_easy_setopt(easy, CURLOPT_PREREQDATA, this);
+  if (options.http_version == HttpVersion::automatic &&
+      request.url.compare(0, 8, "https://") == 0) {
+    // In a multi handle, wait for a connection being set up that may turn out to multiplex
+    // (ALPN says so at the end of its TLS handshake) rather than open one more per request.
+    // Not without TLS: there libcurl learns that a connection does not multiplex only from its
+    // first answer, and would hold every other request until then.
+    set(easy, CURLOPT_PIPEWAIT, 1L);
+  }
+  if (options.http_version == HttpVersion::automatic &&
+      request.url.compare(0, 8, "https://") == 0 && !last_was_http1) {
+    // libcurl 7.88 tells what an HTTP/2 refusal needs (stream ids, GOAWAY) only in its
+    // informational texts: see on_info. They come to on_debug, never to stderr. They cost
+    // CPU on every request, so not where the connection is most likely HTTP/1.1; should it
+    // be HTTP/2 after all, a refusal there stays an error that may have been sent (safe).
+    set(easy, CURLOPT_VERBOSE, 1L);
+    curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, &CurlExchange::on_debug);
+    curl_easy_setopt(easy, CURLOPT_DEBUGDATA, this);
+  }
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &CurlExchange::on_header);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlExchange::on_body);
@@ -129,16 +191,81 @@ bool CurlExchange::wrote_request() const {
   return wrote_ || request_size > 0 || header_size > 0 || uploaded > 0;
 }
 
+bool CurlExchange::refused_by_goaway() const {
+  if (stream_id_ < 0 || goaway_last_stream_ < 0 || stream_id_ <= goaway_last_stream_) return false;
+  // Beyond doubt: no answer byte came (libcurl resends nothing that got one either).
+  long header_size = 0;
+  curl_easy_getinfo(easy_, CURLINFO_HEADER_SIZE, &header_size);
+  return header_size == 0;
+}
+
 int CurlExchange::on_before_send(void* self_ptr, char*, char*, int, int) {
   auto* self = static_cast<CurlExchange*>(self_ptr);
+  // libcurl resends a refused stream itself, on a new connection; on a multiplexed (reused)
+  // connection it says nothing about the refusal then, so the GOAWAY must tell.
+  const bool last_try_refused = self->libcurl_resends_refused_ || self->refused_by_goaway();
+  // A new try on a new connection: what was known of the last one no longer applies.
+  self->stream_id_ = -1;
+  self->connection_ = nullptr;
+  self->goaway_last_stream_ = -1;
+  self->libcurl_resends_refused_ = false;
   if (self->sends_++ > 0) {
-    self->wrote_ = self->wrote_request();
+    // The server never processed a refused try: sending it again is safe, even a POST.
+    if (last_try_refused) return CURL_PREREQFUNC_OK;
+    self->wrote_ = self->wrote_ || self->wrote_request();
     if (self->wrote_ && !is_idempotent(self->request_.method)) {
       self->resend_refused_ = true;
       return CURL_PREREQFUNC_ABORT;
     }
   }
   return CURL_PREREQFUNC_OK;
+}
+
+int CurlExchange::on_debug(CURL*, curl_infotype type, char* data, size_t size, void* self) {
+  if (type == CURLINFO_TEXT) static_cast<CurlExchange*>(self)->on_info({data, size});
+  return 0;
+}
+
+// What an HTTP/2 refusal looks like from here, in libcurl 7.88 (lib/http2.c, lib/transfer.c).
+// A server refuses a stream it never processed with RST_STREAM(REFUSED_STREAM), or with a
+// GOAWAY whose last stream id is below it (RFC 9113 sections 6.8 and 8.7: either way the
+// request may be sent again, even a POST). nghttp2 closes such a stream with the error
+// REFUSED_STREAM; libcurl then either sends the request again itself on a new connection
+// (Curl_retry_request, saying "REFUSED_STREAM, retrying a fresh connect" to this transfer
+// first), or, when that stream was the session's last business, fails the transfer with
+// CURLE_HTTP2 or CURLE_HTTP2_STREAM, or CURLE_SEND_ERROR/RECV_ERROR when the connection
+// closed meanwhile: codes a processed request can end with too. So a refusal is only taken
+// from what the texts prove: libcurl's own resend of a refused stream, or this transfer's
+// stream id ("Using Stream ID: N") above the last stream id of a GOAWAY read on the same
+// connection ("recveived GOAWAY, error=E, last_stream=L"; libcurl says that to whichever
+// transfer read the frame, hence the listener). A stream refused by RST_STREAM alone that
+// libcurl does not resend proves nothing here, and stays a sent request.
+void CurlExchange::on_info(std::string_view text) {
+  if (text.rfind("Using Stream ID: ", 0) == 0) {
+    stream_id_ = number_after(text, "Using Stream ID: ");
+    connection_ = tls_connection(easy_);
+    goaway_last_stream_ = -1;
+    if (stream_listener_) stream_listener_();
+  } else if (text.find("eived GOAWAY, ") != std::string_view::npos) {
+    const long last = number_after(text, "last_stream=");
+    const void* connection = tls_connection(easy_);
+    if (last < 0 || connection == nullptr) return;
+    if (goaway_listener_) {
+      goaway_listener_(connection, last);
+    } else {
+      note_goaway(connection, last);
+    }
+  } else if (text.rfind("REFUSED_STREAM, retrying a fresh connect", 0) == 0) {
+    libcurl_resends_refused_ = true;
+  }
+}
+
+void CurlExchange::note_goaway(const void* connection, long last_stream_id) {
+  if (connection == nullptr || connection != connection_ || stream_id_ < 0) return;
+  // A later GOAWAY may only lower the last stream id.
+  if (goaway_last_stream_ < 0 || last_stream_id < goaway_last_stream_) {
+    goaway_last_stream_ = last_stream_id;
+  }
 }
 
 size_t CurlExchange::on_header(char* data, size_t size, size_t count, void* self_ptr) {
@@ -222,6 +349,14 @@ HttpResponse CurlExchange::finish(CURLcode code) {
                                     ": the answer is larger than max_response_bytes (" +
                                     std::to_string(request_.max_response_bytes) + " bytes)",
                                 request_.max_response_bytes);
+  }
+  if (refused_by_goaway() && !wrote_ && !resend_refused_) {
+    refused_ = true;
+    throw TransportError(request_.method + " " + loggable_url(request_) +
+                             ": refused by the server before processing (HTTP/2 stream " +
+                             std::to_string(stream_id_) + " above GOAWAY's last stream " +
+                             std::to_string(goaway_last_stream_) + ")",
+                         false);
   }
   // From what was written, never from the code alone: a reused connection that died after
   // the request went out ends in a refused reconnect (CURLE_COULDNT_CONNECT) just as well.

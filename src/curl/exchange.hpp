@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "curl/handles.hpp"
 #include "pixxel/curl_transport.hpp"
@@ -14,8 +16,18 @@
 
 namespace pixxel::internal {
 
+// How often a transport sends a request again after the server refused it unprocessed,
+// before the refusal becomes the attempt's (not sent) TransportError.
+constexpr int kMaxRefusedRepeats = 5;
+
 class CurlExchange {
  public:
+  // Told of a GOAWAY read on the TLS connection `connection` (its OpenSSL handle: an identity
+  // only), whatever exchange's transfer read it. Over HTTP/2 many exchanges share one
+  // connection, and libcurl reports a GOAWAY to only one of them; a multi loop passes it on
+  // to each of its exchanges (note_goaway). Without one, an exchange notes its own.
+  using GoawayListener = std::function<void(const void* connection, long last_stream_id)>;
+
   // Resets `easy` and sets every option for `request`. `easy` and `share` must outlive the
   // exchange; `request` (and `sink`) must outlive the transfer (nothing is copied). With a
   // sink, a 2xx body streams into it instead of being kept.
@@ -35,11 +47,29 @@ class CurlExchange {
   // Whether any byte of the request has been written to a connection so far.
   bool wrote_any() const { return wrote_request(); }
 
+  // Whether the transfer that finish() turned into an error was refused by the server without
+  // being processed, so that it may be sent again on a new connection, even a POST.
+  bool refused() const { return refused_; }
+
+  void set_goaway_listener(GoawayListener listener) { goaway_listener_ = std::move(listener); }
+  // Called (inside libcurl) when this exchange's request goes out as an HTTP/2 stream.
+  void set_stream_listener(std::function<void()> listener) {
+    stream_listener_ = std::move(listener);
+  }
+  // A GOAWAY arrived on `connection`, the server will process no stream above
+  // `last_stream_id` there.
+  void note_goaway(const void* connection, long last_stream_id);
+
  private:
   static size_t on_header(char* data, size_t size, size_t count, void* self);
   static size_t on_body(char* data, size_t size, size_t count, void* self);
   static int on_before_send(void* self, char* primary_ip, char* local_ip, int primary_port,
                             int local_port);
+  static int on_debug(CURL* easy, curl_infotype type, char* data, size_t size, void* self);
+  void on_info(std::string_view text);
+  // Whether this try's stream is above the last stream id of a GOAWAY on its connection, with
+  // no answer byte: the server never processed it.
+  bool refused_by_goaway() const;
   // Whether any byte of this exchange's request has been written to a connection so far.
   bool wrote_request() const;
   // max_response_bytes, where 0 means no limit.
@@ -55,6 +85,16 @@ class CurlExchange {
   int sends_ = 0;       // how often libcurl was about to send the request
   bool wrote_ = false;  // sticky: a byte of the request left on an earlier connection
   bool resend_refused_ = false;
+  // HTTP/2, from libcurl's informational texts (see on_info): this try's stream id and the
+  // connection it went out on, the last stream id of a GOAWAY on that connection, and
+  // whether libcurl itself is about to send a refused stream again.
+  long stream_id_ = -1;
+  const void* connection_ = nullptr;
+  long goaway_last_stream_ = -1;
+  bool libcurl_resends_refused_ = false;
+  bool refused_ = false;
+  GoawayListener goaway_listener_;
+  std::function<void()> stream_listener_;
   std::exception_ptr sink_error_;
   char error_buffer_[CURL_ERROR_SIZE] = {};
 };

@@ -15,6 +15,9 @@ struct MultiLoop::Exchange {
   Transport::Completion done;
   CurlEasy easy;
   std::unique_ptr<CurlExchange> state;
+  int refused_repeats = 0;
+  // The https origin this exchange is the first to, while others to it wait (see held_).
+  std::string probe_origin;
   // Last: unregistered first, while the rest is still whole.
   CancellationRegistration cancel_registration;
 };
@@ -26,6 +29,12 @@ void fail(Transport::Completion& done, bool request_sent) {
                "the transport was destroyed before the request finished", request_sent)));
 }
 
+// "https://host:port" of an https URL; "" for anything else.
+std::string tls_origin(const std::string& url) {
+  if (url.compare(0, 8, "https://") != 0) return {};
+  return url.substr(0, url.find_first_of("/?#", 8));
+}
+
 }  // namespace
 
 MultiLoop::MultiLoop(CURLSH* share, CurlTransportOptions options)
@@ -33,8 +42,17 @@ MultiLoop::MultiLoop(CURLSH* share, CurlTransportOptions options)
   ensure_curl_global_init();
   multi_.reset(curl_multi_init());
   if (!multi_) throw ConfigurationError("libcurl could not create a multi handle");
-  curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS,
-                    static_cast<long>(std::max<std::size_t>(1, options_.max_idle_connections)));
+  const auto connections =
+      static_cast<long>(std::max<std::size_t>(1, options_.max_idle_connections));
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS, connections);
+  // Over HTTP/2 every request to a host shares one connection (with CURLOPT_PIPEWAIT, even
+  // those started before it is up); over HTTP/1.1 at most this many are open at once, and the
+  // rest wait in libcurl's queue.
+  curl_multi_setopt(multi_.get(), CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, connections);
+  // libcurl puts at most 100 streams on one connection by default and opens another (without
+  // waiting) for the rest; the server's own limit still applies.
+  curl_multi_setopt(multi_.get(), CURLMOPT_MAX_CONCURRENT_STREAMS, std::max(100L, connections));
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -92,40 +110,119 @@ void MultiLoop::start_submitted() {
                              false)));
       continue;
     }
-    if (!idle_.empty()) {
-      exchange->easy = std::move(idle_.back());
-      idle_.pop_back();
-    } else {
-      exchange->easy.reset(curl_easy_init());
-    }
-    CURL* easy = exchange->easy.get();
-    try {
-      if (easy == nullptr) throw TransportError("libcurl could not create a handle", false);
-      exchange->state = std::make_unique<CurlExchange>(easy, share_, exchange->request, options_);
-      if (curl_multi_add_handle(multi_.get(), easy) != CURLM_OK) {
-        throw TransportError("libcurl could not start the request", false);
+    // The first request to an https origin goes alone; the rest wait until it has set up a
+    // connection (HTTP/2: they share it) or ended (the TLS session is cached: they resume it)
+    // instead of each doing a full handshake at once.
+    std::string origin = tls_origin(exchange->request.url);
+    if (!origin.empty() && warm_.count(origin) == 0) {
+      auto held = held_.find(origin);
+      if (held != held_.end()) {
+        held->second.push_back(std::move(exchange));
+        continue;
       }
-    } catch (...) {
-      exchange->done({}, std::current_exception());
-      continue;
+      held_[origin].clear();
+      held_since_[origin] = std::chrono::steady_clock::now();
+      exchange->probe_origin = std::move(origin);
     }
-    running_.emplace(easy, std::move(exchange));
+    launch(std::move(exchange));
+  }
+}
+
+void MultiLoop::launch(std::unique_ptr<Exchange> exchange) {
+  if (!idle_.empty()) {
+    exchange->easy = std::move(idle_.back());
+    idle_.pop_back();
+  } else {
+    exchange->easy.reset(curl_easy_init());
+  }
+  CURL* easy = exchange->easy.get();
+  try {
+    if (easy == nullptr) throw TransportError("libcurl could not create a handle", false);
+    begin(*exchange);
+  } catch (...) {
+    release_held(exchange->probe_origin, false);
+    exchange->done({}, std::current_exception());
+    return;
+  }
+  running_.emplace(easy, std::move(exchange));
+}
+
+long MultiLoop::release_overdue() {
+  // A slow first answer must not hold the others for long: past kMaxHold they go anyway (a
+  // few full handshakes cost less than waiting).
+  constexpr std::chrono::milliseconds kMaxHold{500};
+  const auto now = std::chrono::steady_clock::now();
+  long next_ms = 1000;
+  std::vector<std::string> overdue;
+  for (const auto& [origin, since] : held_since_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(since + kMaxHold - now);
+    if (left.count() <= 0) {
+      overdue.push_back(origin);
+    } else {
+      next_ms = std::min(next_ms, static_cast<long>(left.count()));
+    }
+  }
+  for (const std::string& origin : overdue) release_held(origin, false);
+  return overdue.empty() ? next_ms : 0;
+}
+
+void MultiLoop::release_held(const std::string& origin, bool warm) {
+  if (origin.empty()) return;
+  if (warm) warm_.insert(origin);
+  auto it = held_.find(origin);
+  if (it == held_.end()) return;
+  std::vector<std::unique_ptr<Exchange>> waiting = std::move(it->second);
+  held_.erase(it);
+  held_since_.erase(origin);
+  for (auto& exchange : waiting) launch(std::move(exchange));
+}
+
+void MultiLoop::begin(Exchange& exchange) {
+  CURL* easy = exchange.easy.get();
+  exchange.state = std::make_unique<CurlExchange>(easy, share_, exchange.request, options_);
+  // libcurl reports a GOAWAY to the one transfer that read it; every exchange on that
+  // connection must know.
+  exchange.state->set_goaway_listener([this](const void* connection, long last_stream_id) {
+    for (auto& entry : running_) {
+      if (entry.second->state) entry.second->state->note_goaway(connection, last_stream_id);
+    }
+  });
+  if (!exchange.probe_origin.empty()) {
+    // An HTTP/2 stream: the connection is up and multiplexes, so the requests held for it can
+    // go (after this perform: libcurl takes no new handle from inside its callbacks).
+    exchange.state->set_stream_listener(
+        [this, origin = exchange.probe_origin] { multiplexed_.push_back(origin); });
+  }
+  if (curl_multi_add_handle(multi_.get(), easy) != CURLM_OK) {
+    throw TransportError("libcurl could not start the request", false);
   }
 }
 
 void MultiLoop::finish(CURL* easy, CURLcode code) {
   auto it = running_.find(easy);
   if (it == running_.end()) return;
-  std::unique_ptr<Exchange> exchange = std::move(it->second);
-  running_.erase(it);
   curl_multi_remove_handle(multi_.get(), easy);
   HttpResponse response;
   std::exception_ptr error;
   try {
-    response = exchange->state->finish(code);
+    response = it->second->state->finish(code);
   } catch (...) {
     error = std::current_exception();
   }
+  if (error && it->second->state->refused() && it->second->refused_repeats++ < kMaxRefusedRepeats) {
+    // Refused unprocessed: again, on a new connection (libcurl reuses none that refused).
+    try {
+      begin(*it->second);
+      return;
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  std::unique_ptr<Exchange> exchange = std::move(it->second);
+  running_.erase(it);
+  // An answer came over TLS: the session (and its tickets) is cached, so the held requests
+  // resume it.
+  release_held(exchange->probe_origin, !error);
   exchange->state.reset();
   // Kept for the next request: its connection stays in the multi handle's cache.
   if (idle_.size() < std::max<std::size_t>(1, options_.max_idle_connections)) {
@@ -143,6 +240,7 @@ void MultiLoop::stop_cancelled() {
     batch.swap(cancelled_);
   }
   for (const Exchange* target : batch) {
+    if (stop_held(target)) continue;
     auto it = std::find_if(running_.begin(), running_.end(),
                            [&](const auto& entry) { return entry.second.get() == target; });
     // A stale entry (the exchange already ended) is not there, or is another, live exchange
@@ -151,10 +249,27 @@ void MultiLoop::stop_cancelled() {
     std::unique_ptr<Exchange> exchange = std::move(it->second);
     running_.erase(it);
     curl_multi_remove_handle(multi_.get(), exchange->easy.get());
+    release_held(exchange->probe_origin, false);
     std::exception_ptr error = exchange->state->cancelled();
     exchange->state.reset();
     exchange->done({}, std::move(error));
   }
+}
+
+bool MultiLoop::stop_held(const Exchange* target) {
+  for (auto& [origin, waiting] : held_) {
+    auto it = std::find_if(waiting.begin(), waiting.end(),
+                           [&](const auto& exchange) { return exchange.get() == target; });
+    if (it == waiting.end() || !(*it)->request.cancel.cancelled()) continue;
+    std::unique_ptr<Exchange> exchange = std::move(*it);
+    waiting.erase(it);
+    exchange->done({}, std::make_exception_ptr(CancelledError(exchange->request.method + " " +
+                                                                  loggable_url(exchange->request) +
+                                                                  ": cancelled before it was sent",
+                                                              false)));
+    return true;
+  }
+  return false;
 }
 
 void MultiLoop::loop() {
@@ -167,6 +282,7 @@ void MultiLoop::loop() {
     stop_cancelled();
     int still_running = 0;
     curl_multi_perform(multi_.get(), &still_running);
+    for (const std::string& origin : std::exchange(multiplexed_, {})) release_held(origin, false);
     int queued = 0;
     bool finished_any = false;
     while (CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
@@ -179,7 +295,8 @@ void MultiLoop::loop() {
     if (finished_any) continue;
     long timeout_ms = -1;
     curl_multi_timeout(multi_.get(), &timeout_ms);
-    const long wait_ms = timeout_ms < 0 ? 1000 : std::min(timeout_ms, 1000L);
+    long wait_ms = timeout_ms < 0 ? 1000 : std::min(timeout_ms, 1000L);
+    wait_ms = std::min(wait_ms, release_overdue());
     if (wait_ms > 0) curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(wait_ms), nullptr);
   }
   fail_everything();
@@ -192,6 +309,10 @@ void MultiLoop::fail_everything() {
     fail(exchange->done, true);
   }
   running_.clear();
+  for (auto& [origin, waiting] : held_) {
+    for (auto& exchange : waiting) fail(exchange->done, false);
+  }
+  held_.clear();
   std::vector<std::unique_ptr<Exchange>> batch;
   {
     std::lock_guard<std::mutex> lock(mutex_);

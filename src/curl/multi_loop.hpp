@@ -4,9 +4,12 @@
 // One libcurl multi handle driven by one thread: the libcurl transport's asynchronous path.
 // Many exchanges in flight share its connection cache and the transport's share handle.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -36,6 +39,19 @@ class MultiLoop {
 
   void loop();
   void start_submitted();
+  // Takes an idle easy handle (or a new one) and starts `exchange`, or completes it with the
+  // error that prevented that.
+  void launch(std::unique_ptr<Exchange> exchange);
+  // The first exchange to `origin` has set up its connection or ended: the exchanges held
+  // for it start. `warm`: it was answered, so later ones need not wait either.
+  void release_held(const std::string& origin, bool warm);
+  // Releases the exchanges held longer than the loop lets them wait; returns the
+  // milliseconds until the next such release (at most 1000; 0 when it released some).
+  long release_overdue();
+  // Completes `target` with CancelledError if it is held and cancelled.
+  bool stop_held(const Exchange* target);
+  // Sets up `exchange`'s transfer on its easy handle and adds it to the multi handle.
+  void begin(Exchange& exchange);
   void finish(CURL* easy, CURLcode code);
   void stop_cancelled();
   void fail_everything();
@@ -55,6 +71,14 @@ class MultiLoop {
   // Loop thread only. Declared after multi_: easy handles go before the multi handle.
   std::map<CURL*, std::unique_ptr<Exchange>> running_;
   std::vector<CurlEasy> idle_;
+  // https origins already answered once: their TLS session is cached.
+  std::set<std::string> warm_;
+  // Per https origin not yet warm whose first exchange is running: the exchanges waiting
+  // for it, so that they share its HTTP/2 connection or resume its TLS session.
+  std::map<std::string, std::vector<std::unique_ptr<Exchange>>> held_;
+  std::map<std::string, std::chrono::steady_clock::time_point> held_since_;
+  // Origins whose first exchange turned out to be an HTTP/2 stream during this perform.
+  std::vector<std::string> multiplexed_;
 
   std::thread thread_;
 };

@@ -30,16 +30,10 @@ class CurlTransport final : public Transport {
     curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   }
 
-  HttpResponse send(const HttpRequest& request) override {
-    Lease lease(*this);
-    CurlExchange exchange(lease.get(), share_.get(), request, options_);
-    return perform(lease, exchange, request.cancel);
-  }
+  HttpResponse send(const HttpRequest& request) override { return send_once(request, nullptr); }
 
   HttpResponse send_streaming(const HttpRequest& request, const StreamSink& sink) override {
-    Lease lease(*this);
-    CurlExchange exchange(lease.get(), share_.get(), request, options_, &sink);
-    return perform(lease, exchange, request.cancel);
+    return send_once(request, &sink);
   }
 
   bool supports_cancellation() const override { return true; }
@@ -75,6 +69,20 @@ class CurlTransport final : public Transport {
     CurlTransport& owner_;
     Handles handles_;
   };
+
+  // Sends `request`, and again on a new connection (libcurl does not reuse one that refused a
+  // stream or said GOAWAY) while the server refuses it unprocessed.
+  HttpResponse send_once(const HttpRequest& request, const StreamSink* sink) {
+    Lease lease(*this);
+    for (int repeat = 0;; ++repeat) {
+      CurlExchange exchange(lease.get(), share_.get(), request, options_, sink);
+      try {
+        return perform(lease, exchange, request.cancel);
+      } catch (const TransportError&) {
+        if (!exchange.refused() || repeat >= kMaxRefusedRepeats) throw;
+      }
+    }
+  }
 
   static HttpResponse perform(const Lease& lease, CurlExchange& exchange,
                               const CancellationToken& cancel) {
