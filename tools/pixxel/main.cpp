@@ -22,11 +22,15 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <iostream>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "cli.hpp"
+#include "completion.hpp"
 #include "exit_codes.hpp"
+#include "profiles.hpp"
 
 namespace {
 
@@ -168,6 +172,23 @@ int main(int argc, char** argv) {
 
   CLI::App* ping = app.add_subcommand("ping", "Check that the server answers (needs no key)");
 
+  // Configuration and discoverability (profiles.hpp, completion.hpp).
+  std::optional<std::string> profile;
+  app.add_option("--profile", profile,
+                 "Settings from this profile of the config file (default: $PIXXEL_PROFILE, "
+                 "else the file's default_profile); see `pixxel profiles`");
+  app.set_help_all_flag("--help-all", "Print the help of every command");
+  CLI::App* profiles =
+      app.add_subcommand("profiles",
+                         "List the config file's profiles ($PIXXEL_CONFIG, else "
+                         "$XDG_CONFIG_HOME/pixxel/config.toml, else ~/.config/pixxel/config.toml)");
+  std::string shell;
+  CLI::App* completion =
+      app.add_subcommand("completion", "Print a shell completion script (bash, zsh or fish)");
+  completion->add_option("shell", shell, "The shell")
+      ->required()
+      ->check(CLI::IsMember(pixxel_cli::completion_shells()));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -175,8 +196,17 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? pixxel_examples::kOk : pixxel_examples::kUsage;
   }
 
+  if (completion->parsed()) {
+    std::cout << pixxel_cli::completion_script(app, shell);
+    return pixxel_examples::kOk;
+  }
+
   StatusLine line(isatty(STDERR_FILENO) == 1);
   try {
+    if (profiles->parsed()) return pixxel_cli::print_profiles(std::cout);
+    pixxel_cli::apply_profile(
+        profile, {app.get_option_no_throw("--api-key"), app.get_option_no_throw("--base-url"),
+                  app.get_option_no_throw("--timeout"), app.get_option_no_throw("--retries")});
     Cli cli(args, line);
     cli.connect(*request_timeout, *retries, /*keyless=*/ping->parsed());
     if (create->parsed()) return cli.create(max_cost->count() > 0);
