@@ -300,7 +300,39 @@ std::string fish(const std::string& program, const std::vector<Node>& nodes) {
   return s.str();
 }
 
+// `footer`: the top level's, which every command inherits; said once is enough.
+void help_of(const CLI::App& app, const std::string& parent, const std::string& footer,
+             std::string& out) {
+  const auto children =
+      app.get_subcommands([](const CLI::App* sub) { return !sub->get_group().empty(); });
+  for (const CLI::App* sub : children) {
+    const std::string path = parent + " " + sub->get_name();
+    out += "\n" + path + ":\n";
+    std::string help = sub->help(parent);
+    const auto at = footer.empty() ? std::string::npos : help.find(footer);
+    if (at != std::string::npos) help.erase(at, footer.size());
+    while (help.size() > 1 && help.back() == '\n' && help[help.size() - 2] == '\n') {
+      help.pop_back();
+    }
+    std::istringstream text(help);
+    for (std::string line; std::getline(text, line);) {
+      // Paragraphs of their own: help2man would run them into the description.
+      const bool usage = line.compare(0, 6, "Usage:") == 0;
+      if (usage) out += "\n";
+      out += line.empty() ? "\n" : "  " + line + "\n";
+      if (usage) out += "\n";
+    }
+    help_of(*sub, path, footer, out);
+  }
+}
+
 }  // namespace
+
+std::string help_all_text(const CLI::App& app) {
+  std::string out = app.help();
+  help_of(app, app.get_name(), app.get_footer(), out);
+  return out;
+}
 
 std::string completion_script(const CLI::App& app, const std::string& shell) {
   const std::string program = plain(app.get_name()) ? app.get_name() : std::string("pixxel");

@@ -19,4 +19,8 @@ inline const std::vector<std::string>& completion_shells() {
 // parents'). An option that takes a value completes file names.
 std::string completion_script(const CLI::App& app, const std::string& shell);
 
+// --help-all: `app`'s help, then every command's own (its options included), each under a
+// "pixxel jobs create:" heading, the shape help2man turns into a man page section per command.
+std::string help_all_text(const CLI::App& app);
+
 }  // namespace pixxel_cli

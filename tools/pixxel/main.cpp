@@ -177,7 +177,13 @@ int main(int argc, char** argv) {
   app.add_option("--profile", profile,
                  "Settings from this profile of the config file (default: $PIXXEL_PROFILE, "
                  "else the file's default_profile); see `pixxel profiles`");
-  app.set_help_all_flag("--help-all", "Print the help of every command");
+  app.add_flag_callback(
+      "--help-all",
+      [&app] {
+        std::cout << pixxel_cli::help_all_text(app);
+        throw CLI::Success();
+      },
+      "Print the help of every command");
   CLI::App* profiles =
       app.add_subcommand("profiles",
                          "List the config file's profiles ($PIXXEL_CONFIG, else "
