@@ -12,7 +12,7 @@ PIXXEL_PACKAGES=(
   libcurl4-openssl-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libgmock-dev libcpp-httplib-dev libcli11-dev
 )
-PIXXEL_TEST_PACKAGES=("${PIXXEL_PACKAGES[@]}" doxygen)
+PIXXEL_TEST_PACKAGES=("${PIXXEL_PACKAGES[@]}" doxygen help2man)
 PIXXEL_BENCH_PACKAGES=("${PIXXEL_PACKAGES[@]}" libbenchmark-dev)
 
 log() { printf '\n==> %s\n' "$*" >&2; }
