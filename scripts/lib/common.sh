@@ -13,8 +13,8 @@ PIXXEL_PACKAGES=(
   libgtest-dev libgmock-dev libcpp-httplib-dev libcli11-dev
 )
 # The TLS tests and benchmarks read OpenSSL's counters (libssl-dev) and run an HTTP/2 server on
-# Node.js (nodejs).
-PIXXEL_TEST_PACKAGES=("${PIXXEL_PACKAGES[@]}" doxygen libssl-dev nodejs)
+# Node.js (nodejs); the man page is made by help2man.
+PIXXEL_TEST_PACKAGES=("${PIXXEL_PACKAGES[@]}" doxygen help2man libssl-dev nodejs)
 PIXXEL_BENCH_PACKAGES=("${PIXXEL_PACKAGES[@]}" libbenchmark-dev libssl-dev nodejs)
 
 log() { printf '\n==> %s\n' "$*" >&2; }

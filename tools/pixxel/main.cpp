@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <iostream>
 #include <limits>
 #include <optional>
 #include <string>
@@ -29,7 +30,9 @@
 
 #include "cli.hpp"
 #include "command_line.hpp"
+#include "completion.hpp"
 #include "exit_codes.hpp"
+#include "profiles.hpp"
 
 namespace {
 
@@ -180,6 +183,29 @@ int main(int argc, char** argv) {
 
   CLI::App* ping = app.add_subcommand("ping", "Check that the server answers (needs no key)");
 
+  // Configuration and discoverability (profiles.hpp, completion.hpp).
+  std::optional<std::string> profile;
+  app.add_option("--profile", profile,
+                 "Settings from this profile of the config file (default: $PIXXEL_PROFILE, "
+                 "else the file's default_profile); see `pixxel profiles`");
+  app.add_flag_callback(
+      "--help-all",
+      [&app] {
+        std::cout << pixxel_cli::help_all_text(app);
+        throw CLI::Success();
+      },
+      "Print the help of every command");
+  CLI::App* profiles =
+      app.add_subcommand("profiles",
+                         "List the config file's profiles ($PIXXEL_CONFIG, else "
+                         "$XDG_CONFIG_HOME/pixxel/config.toml, else ~/.config/pixxel/config.toml)");
+  std::string shell;
+  CLI::App* completion =
+      app.add_subcommand("completion", "Print a shell completion script (bash, zsh or fish)");
+  completion->add_option("shell", shell, "The shell")
+      ->required()
+      ->check(CLI::IsMember(pixxel_cli::completion_shells()));
+
   CLI::App* help = app.add_subcommand("help", "Show the help of a command: pixxel help jobs list");
   std::vector<std::string> help_words;
   help->add_option("command", help_words, "The command")->expected(0, -1);
@@ -222,11 +248,20 @@ int main(int argc, char** argv) {
     return pixxel_examples::kOk;
   }
 
+  if (completion->parsed()) {
+    std::cout << pixxel_cli::completion_script(app, shell);
+    return pixxel_examples::kOk;
+  }
+
   // Before the client starts any thread: Ctrl-C cancels what runs rather than killing it.
   pixxel_cli::Interrupts& interrupts = pixxel_cli::Interrupts::watch();
   StatusLine line(isatty(STDERR_FILENO) == 1);
   std::optional<Cli> running;
   try {
+    if (profiles->parsed()) return pixxel_cli::print_profiles(std::cout);
+    pixxel_cli::apply_profile(
+        profile, {app.get_option_no_throw("--api-key"), app.get_option_no_throw("--base-url"),
+                  app.get_option_no_throw("--timeout"), app.get_option_no_throw("--retries")});
     Cli& cli = running.emplace(args, line, interrupts.token());
     cli.connect(*request_timeout, *retries, /*keyless=*/ping->parsed());
     if (create->parsed()) return cli.create(max_cost->count() > 0);

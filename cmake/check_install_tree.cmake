@@ -1,0 +1,25 @@
+# Checks that an install tree holds FILES (relative to PREFIX, separated by |), and that the
+# man page pixxel(1), when installed, documents every command, not only the top level.
+# Called by CTest with -P.
+string(REPLACE "|" ";" files "${FILES}")
+set(missing "")
+foreach(file IN LISTS files)
+  if(NOT EXISTS "${PREFIX}/${file}")
+    list(APPEND missing "${file}")
+  endif()
+endforeach()
+if(missing)
+  message(FATAL_ERROR "missing from ${PREFIX}: ${missing}")
+endif()
+set(man "${PREFIX}/${MANDIR}/man1/pixxel.1")
+if(EXISTS "${man}")
+  file(READ "${man}" page)
+  foreach(command "pixxel jobs create" "pixxel jobs download" "pixxel workflows estimate"
+                  "pixxel completion" "PIXXEL_PROFILE")
+    string(FIND "${page}" "${command}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "${man} does not mention ${command}")
+    endif()
+  endforeach()
+endif()
+message(STATUS "install tree OK")

@@ -1,0 +1,347 @@
+#include "completion.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+#include <vector>
+
+namespace pixxel_cli {
+namespace {
+
+struct Word {
+  std::string text;  // a subcommand or an option as typed: `jobs`, `--output`, `-o`
+  std::string description;
+};
+
+struct OptionInfo {
+  std::vector<std::string> longs;   // without the dashes
+  std::vector<std::string> shorts;  // without the dash
+  std::string description;
+  bool takes_value = false;
+};
+
+// One command level: its path ("pixxel/jobs/create"), its subcommands, the options typed
+// there (its own, then its parents' that it does not shadow).
+struct Node {
+  std::string path;
+  std::vector<Word> subcommands;
+  std::vector<OptionInfo> own;
+  std::vector<OptionInfo> options;
+};
+
+// Only names made of these reach a script unquoted; the tree has no others, and a name
+// with anything else is left out rather than risk the shell reading it as code.
+bool plain(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  });
+}
+
+std::string one_line(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  std::replace(text.begin(), text.end(), '\t', ' ');
+  return text;
+}
+
+// Single-quoted for sh, zsh and fish alike: ' becomes '\''.
+std::string quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : one_line(text)) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::vector<OptionInfo> options_of(const CLI::App& app) {
+  std::vector<OptionInfo> out;
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->get_positional() || option->get_group().empty()) continue;
+    OptionInfo info;
+    for (const std::string& name : option->get_lnames()) {
+      if (plain(name)) info.longs.push_back(name);
+    }
+    for (const std::string& name : option->get_snames()) {
+      if (plain(name)) info.shorts.push_back(name);
+    }
+    if (info.longs.empty() && info.shorts.empty()) continue;
+    info.description = option->get_description();
+    info.takes_value = option->get_expected_max() > 0 && option->get_type_size_max() > 0;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::vector<std::string> typed(const OptionInfo& option) {
+  std::vector<std::string> out;
+  for (const std::string& name : option.longs) out.push_back("--" + name);
+  for (const std::string& name : option.shorts) out.push_back("-" + name);
+  return out;
+}
+
+void collect(const CLI::App& app, const std::string& path, const std::vector<OptionInfo>& inherited,
+             std::vector<Node>& nodes) {
+  Node node;
+  node.path = path;
+  node.own = options_of(app);
+  std::set<std::string> seen;
+  for (const OptionInfo& option : node.own) {
+    for (const std::string& name : typed(option)) seen.insert(name);
+  }
+  node.options = node.own;
+  for (const OptionInfo& option : inherited) {
+    bool shadowed = false;
+    for (const std::string& name : typed(option)) shadowed = shadowed || seen.count(name) > 0;
+    if (!shadowed) node.options.push_back(option);
+  }
+  const auto children =
+      app.get_subcommands([](const CLI::App* sub) { return !sub->get_group().empty(); });
+  for (const CLI::App* sub : children) {
+    if (plain(sub->get_name()))
+      node.subcommands.push_back({sub->get_name(), sub->get_description()});
+  }
+  const std::vector<OptionInfo> passed_down = node.options;
+  nodes.push_back(std::move(node));
+  for (const CLI::App* sub : children) {
+    if (plain(sub->get_name())) collect(*sub, path + "/" + sub->get_name(), passed_down, nodes);
+  }
+}
+
+// Every option that takes a value, anywhere: the walk over the words typed so far skips
+// the word after one, which is a value and not a subcommand.
+std::vector<std::string> value_options(const std::vector<Node>& nodes) {
+  std::set<std::string> names;
+  for (const Node& node : nodes) {
+    for (const OptionInfo& option : node.own) {
+      if (!option.takes_value) continue;
+      for (const std::string& name : typed(option)) names.insert(name);
+    }
+  }
+  return {names.begin(), names.end()};
+}
+
+std::string joined(const std::vector<std::string>& words, const char* separator) {
+  std::string out;
+  for (const std::string& word : words) out += (out.empty() ? "" : separator) + word;
+  return out;
+}
+
+// The `case` branches that move the path one level down: `"pixxel/jobs") path=...`.
+template <typename Emit>
+void transitions(const std::vector<Node>& nodes, Emit emit) {
+  for (const Node& node : nodes) {
+    for (const Word& sub : node.subcommands) emit(node.path + "/" + sub.text);
+  }
+}
+
+std::string bash(const std::string& program, const std::vector<Node>& nodes) {
+  const std::string values = joined(value_options(nodes), "|");
+  std::ostringstream s;
+  s << "# bash completion for " << program << ", generated by `" << program
+    << " completion bash`.\n"
+    << "# Load it with: source <(" << program << " completion bash)\n"
+    << "_" << program << "() {\n"
+    << "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"\" cmd_path=\"" << program << "\" word i\n"
+    << "  ((COMP_CWORD > 0)) && prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
+    << "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
+    << "    word=\"${COMP_WORDS[i]}\"\n";
+  if (!values.empty()) {
+    s << "    case \"$word\" in\n"
+      << "      " << values << ") ((i++)); continue ;;\n"
+      << "    esac\n";
+  }
+  s << "    case \"$cmd_path/$word\" in\n";
+  transitions(nodes, [&](const std::string& to) {
+    s << "      \"" << to << "\") cmd_path=\"" << to << "\" ;;\n";
+  });
+  s << "    esac\n"
+    << "  done\n";
+  if (!values.empty()) {
+    s << "  case \"$prev\" in\n"
+      << "    " << values << ")\n"
+      << "      compopt -o default 2>/dev/null\n"
+      << "      COMPREPLY=()\n"
+      << "      return 0 ;;\n"
+      << "  esac\n";
+  }
+  s << "  local words=\"\"\n"
+    << "  case \"$cmd_path\" in\n";
+  for (const Node& node : nodes) {
+    std::vector<std::string> words;
+    for (const Word& sub : node.subcommands) words.push_back(sub.text);
+    for (const OptionInfo& option : node.options) {
+      for (const std::string& name : typed(option)) words.push_back(name);
+    }
+    s << "    \"" << node.path << "\") words=\"" << joined(words, " ") << "\" ;;\n";
+  }
+  s << "  esac\n"
+    << "  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+    << "}\n"
+    << "complete -F _" << program << " " << program << "\n";
+  return s.str();
+}
+
+std::string zsh(const std::string& program, const std::vector<Node>& nodes) {
+  const std::string values = joined(value_options(nodes), "|");
+  std::ostringstream s;
+  s << "#compdef " << program << "\n"
+    << "# zsh completion for " << program << ", generated by `" << program << " completion zsh`.\n"
+    << "# Load it with: source <(" << program << " completion zsh), after compinit; or save\n"
+    << "# it as _" << program << " in a directory of $fpath.\n"
+    << "_" << program << "() {\n"
+    << "  local cmd_path=\"" << program << "\" word i\n"
+    << "  local -a candidates\n"
+    << "  for ((i = 2; i < CURRENT; i++)); do\n"
+    << "    word=\"${words[i]}\"\n";
+  if (!values.empty()) {
+    s << "    case \"$word\" in\n"
+      << "      (" << values << ") ((i++)); continue ;;\n"
+      << "    esac\n";
+  }
+  s << "    case \"$cmd_path/$word\" in\n";
+  transitions(nodes, [&](const std::string& to) {
+    s << "      (\"" << to << "\") cmd_path=\"" << to << "\" ;;\n";
+  });
+  s << "    esac\n"
+    << "  done\n";
+  if (!values.empty()) {
+    s << "  case \"${words[CURRENT-1]}\" in\n"
+      << "    (" << values << ") _files; return ;;\n"
+      << "  esac\n";
+  }
+  s << "  case \"$cmd_path\" in\n";
+  for (const Node& node : nodes) {
+    s << "    (\"" << node.path << "\") candidates=(";
+    for (const Word& sub : node.subcommands)
+      s << "\n      " << quoted(sub.text + ":" + sub.description);
+    for (const OptionInfo& option : node.options) {
+      for (const std::string& name : typed(option)) {
+        s << "\n      " << quoted(name + ":" + option.description);
+      }
+    }
+    s << ") ;;\n";
+  }
+  s << "  esac\n"
+    << "  _describe -t commands '" << program << "' candidates\n"
+    << "}\n"
+    << "if [ \"$funcstack[1]\" = \"_" << program << "\" ]; then\n"
+    << "  _" << program << " \"$@\"\n"
+    << "else\n"
+    << "  compdef _" << program << " " << program << "\n"
+    << "fi\n";
+  return s.str();
+}
+
+std::string fish(const std::string& program, const std::vector<Node>& nodes) {
+  const std::vector<std::string> values = value_options(nodes);
+  const std::string fn = "__" + program + "_path";
+  std::ostringstream s;
+  s << "# fish completion for " << program << ", generated by `" << program
+    << " completion fish`.\n"
+    << "# Load it with: " << program << " completion fish | source; or save it as\n"
+    << "# ~/.config/fish/completions/" << program << ".fish\n"
+    << "function " << fn << "\n"
+    << "    set -l cmd_path " << program << "\n"
+    << "    set -l skip 0\n"
+    << "    for word in (commandline -opc)[2..-1]\n"
+    << "        if test $skip = 1\n"
+    << "            set skip 0\n"
+    << "            continue\n"
+    << "        end\n";
+  if (!values.empty()) {
+    s << "        switch $word\n"
+      << "            case " << joined(values, " ") << "\n"
+      << "                set skip 1\n"
+      << "                continue\n"
+      << "        end\n";
+  }
+  s << "        switch $cmd_path/$word\n";
+  transitions(nodes, [&](const std::string& to) {
+    s << "            case " << to << "\n"
+      << "                set cmd_path " << to << "\n";
+  });
+  s << "        end\n"
+    << "    end\n"
+    << "    echo $cmd_path\n"
+    << "end\n"
+    << "complete -c " << program << " -f\n";
+  std::set<std::string> global;
+  for (const OptionInfo& option : nodes.front().own) {
+    for (const std::string& name : typed(option)) global.insert(name);
+  }
+  auto is_global = [&](const OptionInfo& option) {
+    for (const std::string& name : typed(option)) {
+      if (global.count(name) == 0) return false;
+    }
+    return true;
+  };
+  for (const Node& node : nodes) {
+    const std::string at = " -n 'test (" + fn + ") = " + node.path + "'";
+    for (const Word& sub : node.subcommands) {
+      s << "complete -c " << program << at << " -a " << sub.text << " -d "
+        << quoted(sub.description) << "\n";
+    }
+    // The top level's options hold everywhere (the CLI falls through to them), so a level's
+    // own copy of one (--help) would only list it twice.
+    const bool top = &node == &nodes.front();
+    for (const OptionInfo& option : node.own) {
+      if (!top && is_global(option)) continue;
+      s << "complete -c " << program << (top ? "" : at);
+      for (const std::string& name : option.longs) s << " -l " << name;
+      for (const std::string& name : option.shorts) s << " -s " << name;
+      if (option.takes_value) s << " -r -F";
+      s << " -d " << quoted(option.description) << "\n";
+    }
+  }
+  return s.str();
+}
+
+// `footer`: the top level's, which every command inherits; said once is enough.
+void help_of(const CLI::App& app, const std::string& parent, const std::string& footer,
+             std::string& out) {
+  const auto children =
+      app.get_subcommands([](const CLI::App* sub) { return !sub->get_group().empty(); });
+  for (const CLI::App* sub : children) {
+    const std::string path = parent + " " + sub->get_name();
+    out += "\n" + path + ":\n";
+    std::string help = sub->help(parent);
+    const auto at = footer.empty() ? std::string::npos : help.find(footer);
+    if (at != std::string::npos) help.erase(at, footer.size());
+    while (help.size() > 1 && help.back() == '\n' && help[help.size() - 2] == '\n') {
+      help.pop_back();
+    }
+    std::istringstream text(help);
+    for (std::string line; std::getline(text, line);) {
+      // Paragraphs of their own: help2man would run them into the description.
+      const bool usage = line.compare(0, 6, "Usage:") == 0;
+      if (usage) out += "\n";
+      out += line.empty() ? "\n" : "  " + line + "\n";
+      if (usage) out += "\n";
+    }
+    help_of(*sub, path, footer, out);
+  }
+}
+
+}  // namespace
+
+std::string help_all_text(const CLI::App& app) {
+  std::string out = app.help();
+  help_of(app, app.get_name(), app.get_footer(), out);
+  return out;
+}
+
+std::string completion_script(const CLI::App& app, const std::string& shell) {
+  const std::string program = plain(app.get_name()) ? app.get_name() : std::string("pixxel");
+  std::vector<Node> nodes;
+  collect(app, program, {}, nodes);
+  if (shell == "bash") return bash(program, nodes);
+  if (shell == "zsh") return zsh(program, nodes);
+  if (shell == "fish") return fish(program, nodes);
+  throw CLI::ValidationError("shell", "no completion for " + shell + " (bash, zsh or fish)");
+}
+
+}  // namespace pixxel_cli
