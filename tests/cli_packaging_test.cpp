@@ -189,7 +189,7 @@ TEST_F(CliPackagingTest, ZshCompletionDescribesTheCommandsAndOptions) {
   EXPECT_NE(script.find("(\"pixxel/jobs/create\") cmd_path=\"pixxel/jobs/create\""),
             std::string::npos);
   EXPECT_NE(script.find("'create:Create a job from a workflow'"), std::string::npos);
-  EXPECT_NE(script.find("'--output:File to write"), std::string::npos);
+  EXPECT_NE(script.find("'--output:File or folder to write to"), std::string::npos);
   // A description with a quote is quoted for the shell: "workflow's".
   EXPECT_NE(script.find("'list:List a workflow'\\''s jobs'"), std::string::npos);
   // zsh's $path is $PATH: the script must not assign it.
