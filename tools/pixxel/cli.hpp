@@ -8,12 +8,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "exit_codes.hpp"
 #include "output.hpp"
 #include "pixxel/pixxel.hpp"
+#include "recording_transport.hpp"
 #include "text.hpp"
 
 namespace pixxel_cli {
@@ -34,6 +37,7 @@ struct Arguments {
   std::string base_url;
   bool json = false;
   bool verbose = false;
+  bool allow_insecure_http = false;
   double request_timeout = 0;  // seconds; used only when given
   int retries = 0;             // used only when given
   // Command arguments (each command reads its own).
@@ -64,6 +68,14 @@ inline std::string file_name_part(std::string_view id) {
   std::replace(name.begin(), name.end(), '?', '_');
   return name;
 }
+
+// Where the key and the server came from, for error messages that name them.
+pixxel_examples::ErrorContext error_context(const Arguments& args);
+
+// A command line CLI11 could not parse: its message, and kUsage (as JSON on stderr when the
+// command line asks for --json); --help and --version print their text and give kOk.
+int report_parse_error(const CLI::App& app, const CLI::ParseError& error, int argc,
+                       const char* const* argv);
 
 class Cli {
  public:
@@ -96,6 +108,16 @@ class Cli {
  private:
   int print(const pixxel::Job& job);
 
+  // --json: the body of the API's last answer, as received. Call right after the call whose
+  // answer it is (a download's file is no answer).
+  std::string answer_body() const;
+  // Prints answer_body(), and a newline when it has none at its end.
+  void print_answer() const;
+
+  // Reports a failure that is no exception (a failed job, a cost above --max-cost) as errors
+  // are reported: a line, or JSON under --json. Returns `exit_code`.
+  int fail(int exit_code, const char* type, const std::string& message) const;
+
   // Prints a job that has ended; a failed one gives kJobFailed.
   int finish(const pixxel::Job& job);
 
@@ -125,6 +147,8 @@ class Cli {
   const Arguments& args_;
   StatusLine& line_;
   std::optional<pixxel::PixxelClient> client_;
+  // The API's answers, under --json.
+  std::shared_ptr<RecordingTransport> recorder_;
 };
 
 }  // namespace pixxel_cli

@@ -67,7 +67,12 @@ int main(int argc, char** argv) {
   app.add_option("--api-key", args.api_key, "API key (default: $PIXXEL_API_KEY)");
   app.add_option("--base-url", args.base_url,
                  "API base URL (default: $PIXXEL_BASE_URL, else https://api.pixxel.space)");
-  app.add_flag("--json", args.json, "Print results as the API's JSON");
+  app.add_flag("--json", args.json,
+               "Print the API's answer as received (see README: jobs wait and create --wait "
+               "print the last poll's; workflows list --all an array of the pages; download "
+               "{path, bytes, link}); errors as one line of JSON on stderr");
+  app.add_flag("--allow-insecure-http", args.allow_insecure_http,
+               "Allow a plain http:// --base-url to another machine (the key travels unencrypted)");
   const CLI::Option* request_timeout =
       app.add_option("--timeout,--request-timeout", args.request_timeout,
                      "Seconds each request may take; 0: no limit (default: 60). After `wait`, "
@@ -171,8 +176,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version "fail" with exit code 0; every real parse error is a usage error.
-    return app.exit(e) == 0 ? pixxel_examples::kOk : pixxel_examples::kUsage;
+    return pixxel_cli::report_parse_error(app, e, argc, argv);
   }
 
   StatusLine line(isatty(STDERR_FILENO) == 1);
@@ -193,6 +197,6 @@ int main(int argc, char** argv) {
     return pixxel_examples::kUsage;
   } catch (...) {
     line.finish();
-    return pixxel_examples::report_current_exception(kProgram);
+    return pixxel_examples::report_current_exception(kProgram, pixxel_cli::error_context(args));
   }
 }
