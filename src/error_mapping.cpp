@@ -124,8 +124,8 @@ std::exception_ptr redact_error(const std::exception_ptr& error, std::string_vie
       return make_api_error(a->status_code(), redact(a->body(), key), redact(a->request_id(), key),
                             a->retry_after(), key);
     }
-    if (dynamic_cast<const ConfigurationError*>(&e) != nullptr) {
-      return std::make_exception_ptr(ConfigurationError(text));
+    if (const auto* c = dynamic_cast<const ConfigurationError*>(&e)) {
+      return std::make_exception_ptr(ConfigurationError(text, c->option()));
     }
     if (dynamic_cast<const InvalidArgumentError*>(&e) != nullptr) {
       return std::make_exception_ptr(InvalidArgumentError(text));

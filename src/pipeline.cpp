@@ -18,7 +18,8 @@ using std::chrono::milliseconds;
 namespace {
 
 void notify(const Settings& settings, const HttpRequest& request, int attempt,
-            const Outcome& outcome, milliseconds elapsed) noexcept {
+            const Outcome& outcome, milliseconds elapsed,
+            std::optional<milliseconds> retry_delay) noexcept {
   const auto& observer = settings.options.on_request;
   if (!observer) return;
   try {
@@ -28,7 +29,8 @@ void notify(const Settings& settings, const HttpRequest& request, int attempt,
       value = iequals(name, "Authorization") ? "***" : redact(std::move(value), key);
     }
     observer(RequestEvent{request.method, redact(loggable_url(request), key), attempt,
-                          outcome.status, elapsed, outcome.error_text, std::move(headers)});
+                          outcome.status, elapsed, outcome.error_text, std::move(headers),
+                          retry_delay});
   } catch (...) {
     // An observer must not turn a finished call (perhaps a created job) into a failure.
   }
@@ -201,15 +203,16 @@ Attempts::Decision Attempts::finish(HttpResponse response, std::exception_ptr fa
   if (failure && is_cancellation(failure)) failure = cancelled_error();
   Outcome outcome =
       classify(first_, spec_.retry, std::move(response), failure, settings_.options.api_key);
-  notify(settings_, first_, attempt_, outcome,
-         std::chrono::duration_cast<milliseconds>(now - started_));
   Decision decision;
+  // Decided before on_request is told, so that the event can say how long the pause will be.
+  if (outcome.error) decision.retry_in = next_delay(spec_.retry, outcome, attempt_);
+  notify(settings_, first_, attempt_, outcome,
+         std::chrono::duration_cast<milliseconds>(now - started_), decision.retry_in);
   if (!outcome.error) {
     decision.response = std::move(outcome.response);
     return decision;
   }
   decision.error = outcome.error;
-  decision.retry_in = next_delay(spec_.retry, outcome, attempt_);
   return decision;
 }
 

@@ -23,7 +23,9 @@ std::string from_env(const char* name) {
 }
 
 void check_duration(std::string_view name, milliseconds value) {
-  if (value.count() < 0) throw ConfigurationError(std::string(name) + " must not be negative");
+  if (value.count() < 0) {
+    throw ConfigurationError(std::string(name) + " must not be negative", std::string(name));
+  }
 }
 
 // A URL with user info may carry a password, and any URL may carry the key: never echo them.
@@ -51,13 +53,15 @@ Settings resolve_settings(ClientOptions options) {
   if (o.api_key.empty()) o.api_key = from_env("PIXXEL_API_KEY");
   if (o.api_key.empty()) {
     throw ConfigurationError(
-        "no API key: set ClientOptions::api_key or the PIXXEL_API_KEY environment variable");
+        "no API key: set ClientOptions::api_key or the PIXXEL_API_KEY environment variable",
+        "api_key");
   }
   if (has_control_chars(o.api_key)) {
-    throw ConfigurationError("the API key must not contain control characters (CR, LF, ...)");
+    throw ConfigurationError("the API key must not contain control characters (CR, LF, ...)",
+                             "api_key");
   }
   if (has_control_chars(o.user_agent)) {
-    throw ConfigurationError("user_agent must not contain control characters");
+    throw ConfigurationError("user_agent must not contain control characters", "user_agent");
   }
 
   std::string url = o.base_url.empty() ? from_env("PIXXEL_BASE_URL") : o.base_url;
@@ -65,17 +69,20 @@ Settings resolve_settings(ClientOptions options) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   auto parsed = parse_url(url);
   if (!parsed) {
-    throw ConfigurationError("base_url " + describe_url(url, o.api_key) +
-                             " is not an absolute http:// or https:// URL");
+    throw ConfigurationError(
+        "base_url " + describe_url(url, o.api_key) + " is not an absolute http:// or https:// URL",
+        "base_url");
   }
   if (parsed->path_and_query.find_first_of("?#") != std::string::npos) {
-    throw ConfigurationError("base_url " + describe_url(url, o.api_key) +
-                             " must not have a query or a fragment");
+    throw ConfigurationError(
+        "base_url " + describe_url(url, o.api_key) + " must not have a query or a fragment",
+        "base_url");
   }
   if (parsed->origin.scheme == "http" && !is_loopback_host(parsed->origin.host) &&
       !o.allow_insecure_http) {
     throw ConfigurationError("base_url " + describe_url(url, o.api_key) +
-                             " would send the API key in clear text; use https, or set "
+                                 " would send the API key in clear text; use https, or set "
+                                 "allow_insecure_http",
                              "allow_insecure_http");
   }
   o.base_url = std::move(url);
@@ -84,11 +91,13 @@ Settings resolve_settings(ClientOptions options) {
   check_duration("connect_timeout", o.connect_timeout);
   check_duration("timeout", o.timeout);
   if (std::string problem = retry_policy_problem(o.retry, "retry."); !problem.empty()) {
-    throw ConfigurationError(problem);
+    throw ConfigurationError(problem, "retry");
   }
-  if (o.max_response_bytes == 0) throw ConfigurationError("max_response_bytes must be positive");
+  if (o.max_response_bytes == 0) {
+    throw ConfigurationError("max_response_bytes must be positive", "max_response_bytes");
+  }
   if (o.max_concurrent_requests == 0) {
-    throw ConfigurationError("max_concurrent_requests must be positive");
+    throw ConfigurationError("max_concurrent_requests must be positive", "max_concurrent_requests");
   }
   if (o.http_version != HttpVersion::automatic && o.http_version != HttpVersion::http1_1) {
     throw ConfigurationError("http_version is not one of HttpVersion's values");
@@ -102,7 +111,8 @@ Settings resolve_settings(ClientOptions options) {
     // They configure the built-in transport; a custom one would silently ignore them.
     throw ConfigurationError(
         "verify_tls and ca_bundle apply to the built-in transport; with a custom transport, "
-        "configure TLS there");
+        "configure TLS there",
+        "verify_tls");
   }
   if (!o.transport) {
     o.transport =

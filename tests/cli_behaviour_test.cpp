@@ -231,7 +231,12 @@ TEST_F(CliBehaviourTest, AMistypedCommandGetsASuggestion) {
       << result.err;
   const RunResult top = run({"--json", "wrokflows", "list"});
   ASSERT_TRUE(exited_with(top, kUsage));
-  EXPECT_NE(top.err.find("did you mean \"workflows\"?"), std::string::npos) << top.err;
+  // Under --json the usage error is JSON too.
+  const auto error = nlohmann::json::parse(top.err).at("error");
+  EXPECT_EQ(error.at("type"), "usage");
+  EXPECT_NE(error.at("message").get<std::string>().find("did you mean \"workflows\"?"),
+            std::string::npos)
+      << top.err;
 }
 
 TEST_F(CliBehaviourTest, HelpAndVersionAreCommandsToo) {

@@ -60,7 +60,7 @@ TEST_F(CliTest, CreateWithJsonPrintsTheJobAsJson) {
   const RunResult listed =
       run({"--json", "jobs", "list", "wf-json", "--id", job["id"].get<std::string>()});
   ASSERT_TRUE(exited_with(listed, kOk));
-  const auto jobs = nlohmann::json::parse(listed.out);
+  const auto jobs = nlohmann::json::parse(listed.out).at("jobs");  // the answer's wrapper
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].at("id"), job["id"]);
 }
@@ -280,7 +280,8 @@ TEST_F(CliTest, ProjectsGetShowsOneProject) {
   EXPECT_NE(result.out.find("org-demo"), std::string::npos);
   const RunResult json = run({"--json", "projects", "get", "prj-coast"});
   ASSERT_TRUE(exited_with(json, kOk));
-  EXPECT_EQ(nlohmann::json::parse(json.out).at("title"), "Coastal watch");
+  // As the mock answers it: in the reference's {"project": {...}} wrapper.
+  EXPECT_EQ(nlohmann::json::parse(json.out).at("project").at("title"), "Coastal watch");
   EXPECT_TRUE(exited_with(run({"projects", "get", "prj-nope"}), kNotFound));
 }
 
@@ -311,7 +312,9 @@ TEST_F(CliTest, WorkflowsListAllFollowsEveryPage) {
   }
   const RunResult json = run({"--json", "workflows", "list", "--all", "--project", "prj-coast"});
   ASSERT_TRUE(exited_with(json, kOk));
-  const auto workflows = nlohmann::json::parse(json.out);
+  const auto pages = nlohmann::json::parse(json.out);  // each page's answer
+  ASSERT_EQ(pages.size(), 1u);
+  const auto& workflows = pages[0].at("workflows");
   ASSERT_EQ(workflows.size(), 3u);
   for (const auto& w : workflows) EXPECT_EQ(w.at("project_id"), "prj-coast");
 }

@@ -228,6 +228,55 @@ TEST_F(ClientTest, PlainHttpIsOnlyForLoopbackUnlessAllowed) {
   EXPECT_NO_THROW(PixxelClient{o});
 }
 
+TEST_F(EnvironmentTest, NoKeyAnywhereNamesApiKeyAsTheOptionAtFault) {
+  ClientOptions o;
+  o.transport = transport_;
+  try {
+    PixxelClient client(o);
+    FAIL() << "expected ConfigurationError";
+  } catch (const ConfigurationError& e) {
+    EXPECT_EQ(e.option(), "api_key");
+  }
+}
+
+TEST_F(ClientTest, ConfigurationErrorNamesTheOptionAtFault) {
+  auto option_of = [](const ClientOptions& o) -> std::string {
+    try {
+      PixxelClient client(o);
+    } catch (const ConfigurationError& e) {
+      return e.option();
+    }
+    return "(accepted)";
+  };
+  ClientOptions o = options();
+  o.api_key = "key\r\nX-Injected: 1";
+  EXPECT_EQ(option_of(o), "api_key");
+  EXPECT_EQ(option_of(options("ftp://api.example.test")), "base_url");
+  EXPECT_EQ(option_of(options("https://api.example.test/?x=1")), "base_url");
+  EXPECT_EQ(option_of(options("http://api.example.test")), "allow_insecure_http");
+  o = options();
+  o.timeout = std::chrono::milliseconds(-1);
+  EXPECT_EQ(option_of(o), "timeout");
+  o = options();
+  o.connect_timeout = std::chrono::milliseconds(-1);
+  EXPECT_EQ(option_of(o), "connect_timeout");
+  o = options();
+  o.retry.max_retries = -1;
+  EXPECT_EQ(option_of(o), "retry");
+  o = options();
+  o.user_agent = "app\n";
+  EXPECT_EQ(option_of(o), "user_agent");
+  o = options();
+  o.max_response_bytes = 0;
+  EXPECT_EQ(option_of(o), "max_response_bytes");
+  o = options();
+  o.verify_tls = false;  // beside a custom transport
+  EXPECT_EQ(option_of(o), "verify_tls");
+  o = options("http://api.example.test");
+  o.allow_insecure_http = true;
+  EXPECT_EQ(option_of(o), "(accepted)");
+}
+
 TEST_F(ClientTest, ConfigurationErrorsNeverShowTheKey) {
   ClientOptions o = options();
   o.api_key = std::string(kKey) + "\n";

@@ -197,6 +197,37 @@ TEST(CurlConnectTest, RefusedConnectionIsATransportErrorBeforeSending) {
   }
 }
 
+TEST(CurlConnectTest, LibcurlsWordsAppearOnceInTheMessage) {
+  // libcurl's error buffer ends with the words of curl_easy_strerror: "Failed to connect to
+  // 127.0.0.1 port N after 0 ms: Couldn't connect to server".
+  ClientOptions o = options_for("http://127.0.0.1:" + std::to_string(testing::refused_port()));
+  try {
+    PixxelClient(o).get_job("wf", "job");
+    FAIL() << "expected TransportError";
+  } catch (const TransportError& e) {
+    const std::string what = e.what();
+    const std::string words = "Couldn't connect to server";
+    const auto first = what.find(words);
+    ASSERT_NE(first, std::string::npos) << what;
+    EXPECT_EQ(what.find(words, first + 1), std::string::npos) << what;
+    EXPECT_THAT(what, HasSubstr("Failed to connect to 127.0.0.1 port"));
+  }
+}
+
+TEST_F(CurlTransportTest, HttpsToAPlainHttpPortSaysTheServerSpeaksPlainHttp) {
+  server_.http().Get(".*", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{}", "application/json");
+  });
+  server_.start();
+  ClientOptions o = options_for("https://127.0.0.1:" + std::to_string(server_.port()));
+  try {
+    PixxelClient(o).get_job("wf", "job");
+    FAIL() << "expected TransportError";
+  } catch (const TransportError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the server seems to speak plain http, not https"));
+  }
+}
+
 TEST(CurlScriptedTest, TruncatedBodyIsATransportError) {
   ScriptedServer server([](const std::string&) {
     return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"

@@ -91,6 +91,38 @@ TEST(PipelineTest, RetryAfterIsSleptExactlyUpToTheCap) {
   EXPECT_TRUE(g.clock.sleeps.empty());
 }
 
+TEST(PipelineTest, EachRetriedAttemptsEventSaysThePauseBeforeTheNext) {
+  Fixture f;
+  f.transport->then_answer(503, "{}");
+  f.transport->then_answer(429, "{}", {{"Retry-After", "3"}});
+  f.transport->then_answer(200, kJob);
+  const auto s = f.settings();
+  EXPECT_EQ(f.run(s).status_code, 200);
+  ASSERT_EQ(f.events.size(), 3u);
+  ASSERT_EQ(f.clock.sleeps.size(), 2u);
+  EXPECT_EQ(f.events[0].retry_delay, f.clock.sleeps[0]);  // the backoff, as slept
+  EXPECT_EQ(f.events[1].retry_delay, 3000ms);             // the server's Retry-After
+  EXPECT_EQ(f.events[2].retry_delay, std::nullopt);       // the call ended
+
+  Fixture g;  // a Retry-After over the cap ends the call: no pause announced
+  g.transport->then_answer(503, "{}");
+  g.transport->then_answer(429, "{}", {{"Retry-After", "61"}});
+  const auto t = g.settings();
+  EXPECT_THROW(g.run(t), RateLimitError);
+  ASSERT_EQ(g.events.size(), 2u);
+  EXPECT_TRUE(g.events[0].retry_delay.has_value());
+  EXPECT_EQ(g.events[1].retry_delay, std::nullopt);
+
+  Fixture h;  // out of attempts
+  h.transport->then_answer(503, "{}");
+  RetryPolicy none;
+  none.max_retries = 0;
+  const auto u = h.settings(none);
+  EXPECT_THROW(h.run(u), ServerError);
+  ASSERT_EQ(h.events.size(), 1u);
+  EXPECT_EQ(h.events[0].retry_delay, std::nullopt);
+}
+
 TEST(PipelineTest, AnAttemptsElapsedTimeIsMeasuredOnTheClockFromItsStart) {
   Fixture f;
   f.transport->then([&](const HttpRequest&) {

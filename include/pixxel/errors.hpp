@@ -22,6 +22,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -39,7 +40,22 @@ class PIXXEL_EXPORT Error : public std::runtime_error {
 /// that is not http(s), plain http to a host that is not loopback, a negative timeout.
 class PIXXEL_EXPORT ConfigurationError : public Error {
  public:
-  using Error::Error;
+  /// @param what the message (never the key).
+  /// @param option the `ClientOptions` field at fault, as `option()` names it; empty for none.
+  explicit ConfigurationError(const std::string& what, std::string option = {})
+      : Error(what), option_(std::move(option)) {}
+
+  /// The `ClientOptions` field to change, so that a program can tell causes apart without
+  /// reading the message (and give its own advice): `"api_key"` (none given, here or in
+  /// `PIXXEL_API_KEY`, or one with control characters), `"base_url"` (not an http(s) URL, or
+  /// with a query), `"allow_insecure_http"` (plain http to a host that is not this machine),
+  /// `"connect_timeout"`, `"timeout"`, `"retry"`, `"user_agent"`, `"max_response_bytes"`,
+  /// `"max_concurrent_requests"`, `"verify_tls"` (TLS options beside a custom transport).
+  /// Empty when no option is at fault (libcurl could not start).
+  const std::string& option() const noexcept { return option_; }
+
+ private:
+  std::string option_;
 };
 
 /// A bad call argument (an empty id, an id of `.` or `..`, control characters), thrown

@@ -5,6 +5,7 @@
 /// What the client tells an observer about each attempt (`ClientOptions::on_request`).
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "pixxel/transport.hpp"
@@ -23,6 +24,11 @@ struct RequestEvent {
   std::chrono::milliseconds elapsed{0};
   std::string error;  ///< Why the attempt failed (transport or HTTP error), or empty.
   Headers request_headers;
+  /// When this attempt failed and the call will try again: how long the client waits first
+  /// (the server's `Retry-After`, else the jittered backoff of `RetryPolicy`). Empty when the
+  /// call ends with this attempt, successfully or not. An asynchronous call may start the
+  /// next attempt later than this, when all its connections are busy.
+  std::optional<std::chrono::milliseconds> retry_delay;
 };
 
 }  // namespace pixxel

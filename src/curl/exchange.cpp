@@ -61,6 +61,26 @@ long number_after(std::string_view text, std::string_view key) {
   return ec == std::errc() ? value : -1;
 }
 
+// libcurl's words for a failure, once: its error buffer often ends with the text of
+// curl_easy_strerror ("Failed to connect to ... after 0 ms: Couldn't connect to server").
+std::string curl_failure_text(CURLcode code, const char* buffer) {
+  const std::string summary = curl_easy_strerror(code);
+  const std::string detail = buffer;
+  if (detail.empty()) return summary;
+  if (detail.find(summary) != std::string::npos) return detail;
+  return summary + " (" + detail + ")";
+}
+
+// An https:// URL to a port that speaks plain HTTP: the TLS library reads the server's
+// "HTTP/1.1 ..." as a TLS record and reports a nonsense version (OpenSSL 3.0: "wrong version
+// number"; 3.2 and later: "packet length too long"), which says nothing to the reader.
+bool looks_like_plain_http(CURLcode code, const char* buffer) {
+  if (code != CURLE_SSL_CONNECT_ERROR) return false;
+  const std::string detail = buffer;
+  return detail.find("wrong version number") != std::string::npos ||
+         detail.find("packet length too long") != std::string::npos;
+}
+
 }  // namespace
 
 CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request,
@@ -365,8 +385,10 @@ HttpResponse CurlExchange::finish(CURLcode code) {
   if (resend_refused_) {
     what += "the connection closed after the request was sent and before any answer";
   } else {
-    what += curl_easy_strerror(code);
-    if (error_buffer_[0] != '\0') what += std::string(" (") + error_buffer_ + ")";
+    what += curl_failure_text(code, error_buffer_);
+    if (looks_like_plain_http(code, error_buffer_)) {
+      what += "; the server seems to speak plain http, not https: check the URL's scheme";
+    }
   }
   // The caller must know that a call which creates something may have done so.
   if (sent && !is_idempotent(request_.method)) {

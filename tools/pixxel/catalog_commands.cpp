@@ -23,7 +23,7 @@ namespace pixxel_cli {
 int Cli::list_projects() {
   const pixxel::ProjectPage page = client_->list_projects(args_.projects_query, call_);
   if (args_.json) {
-    std::cout << nlohmann::json(page).dump(2) << "\n";
+    print_answer();
     return pixxel_examples::kOk;
   }
   if (page.projects.empty()) {
@@ -47,7 +47,7 @@ int Cli::list_projects() {
 int Cli::get_project() {
   const pixxel::Project project = client_->get_project(args_.project, call_);
   if (args_.json) {
-    std::cout << nlohmann::json(project).dump(2) << "\n";
+    print_answer();
   } else {
     pixxel_jobs::print_project(std::cout, project);
   }
@@ -64,8 +64,16 @@ int Cli::list_workflows() {
     page = client_->list_workflows(query, call_);
     workflows = page->workflows;
   }
+  if (args_.json && page) {
+    print_answer();
+    return pixxel_examples::kOk;
+  }
   if (args_.json) {
-    std::cout << (page ? nlohmann::json(*page) : nlohmann::json(workflows)).dump(2) << "\n";
+    // --all: every page's answer as received, in an array.
+    const std::vector<std::string> pages = recorder_->bodies();
+    std::cout << "[";
+    for (std::size_t i = 0; i < pages.size(); ++i) std::cout << (i == 0 ? "\n" : ",\n") << pages[i];
+    std::cout << "\n]\n";
     return pixxel_examples::kOk;
   }
   if (workflows.empty()) {
@@ -88,7 +96,7 @@ int Cli::list_workflows() {
 int Cli::get_workflow() {
   const pixxel::Workflow workflow = client_->get_workflow(args_.workflow, args_.project, call_);
   if (args_.json) {
-    std::cout << nlohmann::json(workflow).dump(2) << "\n";
+    print_answer();
   } else {
     pixxel_jobs::print_workflow(std::cout, workflow);
   }
@@ -98,7 +106,7 @@ int Cli::get_workflow() {
 int Cli::estimate() {
   const pixxel::CostEstimate estimate = client_->estimate_cost(args_.workflow, call_);
   if (args_.json) {
-    std::cout << nlohmann::json(estimate).dump(2) << "\n";
+    print_answer();
   } else {
     std::cout << "workflow " << pixxel_jobs::printable(args_.workflow) << ": estimated cost "
               << estimate.estimated_cost << " tokens\n";
@@ -109,7 +117,7 @@ int Cli::estimate() {
 int Cli::ping() {
   const std::string answer = client_->ping(call_);
   if (args_.json) {
-    std::cout << nlohmann::json(answer).dump() << "\n";
+    print_answer();
   } else {
     std::cout << pixxel_jobs::printable(answer) << "\n";
   }

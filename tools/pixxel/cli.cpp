@@ -13,7 +13,9 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -22,19 +24,92 @@
 
 namespace pixxel_cli {
 
+namespace {
+
+const char* non_empty_env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr || *value == '\0' ? nullptr : value;
+}
+
+// libcurl's and the server's words, without the "GET https://..." the -v line starts with.
+std::string event_error(const pixxel::RequestEvent& event) {
+  const std::string prefix = event.method + " " + event.url + ": ";
+  if (event.error.compare(0, prefix.size(), prefix) == 0) return event.error.substr(prefix.size());
+  return event.error;
+}
+
+}  // namespace
+
+pixxel_examples::ErrorContext error_context(const Arguments& args) {
+  pixxel_examples::ErrorContext context;
+  context.json = args.json;
+  context.key_given = !args.api_key.empty() || non_empty_env("PIXXEL_API_KEY") != nullptr;
+  context.key_source = args.api_key.empty() ? "PIXXEL_API_KEY" : "--api-key";
+  if (!args.base_url.empty()) {
+    context.base_url_source = "--base-url";
+  } else if (non_empty_env("PIXXEL_BASE_URL") != nullptr) {
+    context.base_url_source = "PIXXEL_BASE_URL";
+  }
+  context.max_retry_after = pixxel::RetryPolicy{}.max_retry_after;
+  return context;
+}
+
+namespace {
+
+// Whether the command line asks for --json, read before (or without) CLI11.
+bool wants_json(int argc, const char* const* argv) {
+  for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i) {
+    if (std::string_view(argv[i]) == "--json") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int report_usage_error(const std::string& message, int argc, const char* const* argv) {
+  pixxel_examples::ErrorReport report;
+  report.exit_code = pixxel_examples::kUsage;
+  report.type = "usage";
+  report.message = message;
+  if (!wants_json(argc, argv)) report.hints.push_back("run with --help for more information");
+  return pixxel_examples::print_error(kProgram, report, wants_json(argc, argv));
+}
+
+int report_parse_error(const CLI::App& app, const CLI::ParseError& error, int argc,
+                       const char* const* argv) {
+  // --help and --version "fail" with exit code 0.
+  if (error.get_exit_code() == 0) {
+    app.exit(error);
+    return pixxel_examples::kOk;
+  }
+  if (!wants_json(argc, argv)) {
+    app.exit(error);
+    return pixxel_examples::kUsage;
+  }
+  return report_usage_error(
+      std::string("usage error: ") + error.what() + "; see " + kProgram + " --help", argc, argv);
+}
+
 void Cli::connect(const CLI::Option& request_timeout, const CLI::Option& retries, bool keyless) {
   pixxel::ClientOptions options;
   options.api_key = args_.api_key;
-  const char* env_key = std::getenv("PIXXEL_API_KEY");
-  if (keyless && options.api_key.empty() && (env_key == nullptr || *env_key == '\0')) {
+  if (keyless && options.api_key.empty() && non_empty_env("PIXXEL_API_KEY") == nullptr) {
     // The client insists on a key, but the health check is sent without one (the SDK
     // never sends Authorization to /ping), so any placeholder will do.
     options.api_key = "none";
   }
   options.base_url = args_.base_url;
+  options.allow_insecure_http = args_.allow_insecure_http;
   if (request_timeout.count() > 0) options.timeout = to_milliseconds(args_.request_timeout);
   if (retries.count() > 0) options.retry.max_retries = args_.retries;
   options.user_agent = std::string("pixxel-cli/") + pixxel::version();
+  if (args_.json) {
+    pixxel::CurlTransportOptions curl;
+    curl.max_idle_connections = options.max_concurrent_requests;
+    // workflows list --all prints every page; other commands the last answer only.
+    recorder_ = std::make_shared<RecordingTransport>(pixxel::make_curl_transport(curl), args_.all);
+    options.transport = recorder_;
+  }
   if (args_.verbose) {
     // The event never holds the key: the SDK redacts Authorization before calling this.
     options.on_request = [this](const pixxel::RequestEvent& event) {
@@ -44,7 +119,10 @@ void Cli::connect(const CLI::Option& request_timeout, const CLI::Option& retries
           (event.status_code == 0 ? std::string("no answer") : std::to_string(event.status_code)) +
           " in " + std::to_string(event.elapsed.count()) + " ms";
       if (event.attempt > 1) text += " (attempt " + std::to_string(event.attempt) + ")";
-      if (!event.error.empty()) text += ": " + pixxel_jobs::printable(event.error);
+      if (!event.error.empty()) text += ": " + pixxel_jobs::printable(event_error(event));
+      if (event.retry_delay) {
+        text += "; retrying in " + pixxel_examples::format_seconds(*event.retry_delay);
+      }
       line_.message(text);
     };
   }
@@ -53,20 +131,42 @@ void Cli::connect(const CLI::Option& request_timeout, const CLI::Option& retries
 
 int Cli::print(const pixxel::Job& job) {
   if (args_.json) {
-    std::cout << nlohmann::json(job).dump(2) << "\n";
+    print_answer();
   } else {
     pixxel_jobs::print_job(std::cout, job);
   }
   return pixxel_examples::kOk;
 }
 
+std::string Cli::answer_body() const {
+  std::optional<std::string> body = recorder_ ? recorder_->last_body() : std::nullopt;
+  if (!body) throw std::logic_error("--json: no answer of the API was recorded");
+  return std::move(*body);
+}
+
+void Cli::print_answer() const {
+  const std::string body = answer_body();
+  std::cout << body;
+  if (body.empty() || body.back() != '\n') std::cout << "\n";
+  std::cout << std::flush;
+}
+
+int Cli::fail(int exit_code, const char* type, const std::string& message) const {
+  pixxel_examples::ErrorReport report;
+  report.exit_code = exit_code;
+  report.type = type;
+  report.message = message;
+  report.hints = hints_;
+  return pixxel_examples::print_error(kProgram, report, args_.json);
+}
+
 // Prints a job that has ended; a failed one gives kJobFailed.
 int Cli::finish(const pixxel::Job& job) {
   print(job);
   if (!pixxel_jobs::is_failed_status(job.status)) return pixxel_examples::kOk;
-  std::cerr << kProgram << ": job " << pixxel_jobs::printable(job.id) << " ended with status "
-            << pixxel_jobs::printable(job.status) << "\n";
-  return pixxel_examples::kJobFailed;
+  return fail(pixxel_examples::kJobFailed, "job_failed",
+              "job " + pixxel_jobs::printable(job.id) + " ended with status " +
+                  pixxel_jobs::printable(job.status));
 }
 
 milliseconds Cli::poll_interval() const { return to_milliseconds(args_.poll_interval); }

@@ -9,14 +9,17 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "exit_codes.hpp"
 #include "output.hpp"
 #include "pixxel/pixxel.hpp"
+#include "recording_transport.hpp"
 #include "text.hpp"
 
 namespace pixxel_cli {
@@ -40,6 +43,7 @@ struct Arguments {
   std::string base_url;
   bool json = false;
   bool verbose = false;
+  bool allow_insecure_http = false;
   double request_timeout = 0;  // seconds; used only when given
   int retries = 0;             // used only when given
   // Command arguments (each command reads its own).
@@ -92,6 +96,16 @@ std::string shell_quote(std::string_view word);
 // True for a date in the form Pixxel's list filters take (ISO 8601: YYYY-MM-DD).
 bool is_iso_date(std::string_view text);
 
+// Where the key and the server came from, for error messages that name them.
+pixxel_examples::ErrorContext error_context(const Arguments& args);
+
+// A command line CLI11 could not parse: its message, and kUsage (as JSON on stderr when the
+// command line asks for --json); --help and --version print their text and give kOk.
+int report_parse_error(const CLI::App& app, const CLI::ParseError& error, int argc,
+                       const char* const* argv);
+// A usage error the CLI found itself (an unknown command): `message` as text or JSON, kUsage.
+int report_usage_error(const std::string& message, int argc, const char* const* argv);
+
 class Cli {
  public:
   // `cancel` ends whatever the command is doing (Ctrl-C): its calls and waits throw
@@ -121,6 +135,16 @@ class Cli {
 
  private:
   int print(const pixxel::Job& job);
+
+  // --json: the body of the API's last answer, as received. Call right after the call whose
+  // answer it is (a download's file is no answer).
+  std::string answer_body() const;
+  // Prints answer_body(), and a newline when it has none at its end.
+  void print_answer() const;
+
+  // Reports a failure that is no exception (a failed job, a cost above --max-cost) as errors
+  // are reported: a line, or JSON under --json. Returns `exit_code`.
+  int fail(int exit_code, const char* type, const std::string& message) const;
 
   // Prints a job that has ended; a failed one gives kJobFailed.
   int finish(const pixxel::Job& job);
@@ -171,6 +195,8 @@ class Cli {
   pixxel::CallOptions call_;
   std::vector<std::string> hints_;
   std::optional<pixxel::PixxelClient> client_;
+  // The API's answers, under --json.
+  std::shared_ptr<RecordingTransport> recorder_;
 };
 
 template <class Call>

@@ -30,10 +30,9 @@ int Cli::create(bool max_cost_given) {
     const std::string figures = std::to_string(cost) + " tokens";
     const std::string limit = "--max-cost " + std::to_string(args_.max_cost);
     if (cost > args_.max_cost) {
-      std::cerr << kProgram << ": the estimated cost of workflow "
-                << pixxel_jobs::printable(args_.workflow) << " is " << figures << ", above "
-                << limit << "; no job was created\n";
-      return pixxel_examples::kOverBudget;
+      return fail(pixxel_examples::kOverBudget, "over_budget",
+                  "the estimated cost of workflow " + pixxel_jobs::printable(args_.workflow) +
+                      " is " + figures + ", above " + limit + "; no job was created");
     }
     line_.message(std::string(kProgram) + ": estimated cost " + figures + ", within " + limit);
   }
@@ -73,7 +72,7 @@ int Cli::get() { return print(client_->get_job(args_.workflow, args_.job, call_)
 int Cli::list() {
   const std::vector<pixxel::Job> jobs = client_->list_jobs(args_.workflow, args_.query, call_);
   if (args_.json) {
-    std::cout << nlohmann::json(jobs).dump(2) << "\n";
+    print_answer();
   } else if (jobs.empty()) {
     std::string text = std::string(kProgram) + ": no jobs found";
     if (!args_.query.status.empty()) {
@@ -110,12 +109,11 @@ int Cli::download() {
   const std::string task_id = args_.task.empty() ? "" : resolve_task(job, args_.task);
   if (auto failed = check_failed(job, task_id)) return *failed;
   if (!pixxel::is_terminal_status(job.status)) {
-    std::cerr << kProgram << ": job " << pixxel_jobs::printable(job.id)
-              << " has not ended yet (status \"" << pixxel_jobs::printable(job.status)
-              << "\"); its files can be downloaded once it has\n";
     hints_.push_back("to wait for it and then download: " + resume);
-    for (const auto& hint : hints_) std::cerr << kProgram << ": " << hint << "\n";
-    return pixxel_examples::kNotFinished;
+    return fail(pixxel_examples::kNotFinished, "not_finished",
+                "job " + pixxel_jobs::printable(job.id) + " has not ended yet (status \"" +
+                    pixxel_jobs::printable(job.status) +
+                    "\"); its files can be downloaded once it has");
   }
 
   pixxel::DownloadLink link = patiently([&] { return ask_for_link(task_id); }, archive_deadline);
@@ -154,8 +152,11 @@ int Cli::download() {
   const std::filesystem::path absolute = std::filesystem::absolute(target.path, error);
   const std::string where = error ? target.path : absolute.string();
   if (args_.json) {
-    nlohmann::json result = {{"path", where}, {"bytes", bytes}, {"link", link}};
-    std::cout << result.dump(2) << "\n";
+    // No API answer is the file: the path and size, and the link's answer as received.
+    std::cout << "{\"path\": "
+              << nlohmann::json(where).dump(-1, ' ', false,
+                                            nlohmann::json::error_handler_t::replace)
+              << ", \"bytes\": " << bytes << ", \"link\": " << answer_body() << "}\n";
   } else {
     std::cout << "saved " << pixxel_jobs::format_bytes(bytes) << " to " << where << "\n";
   }
@@ -233,10 +234,10 @@ std::optional<int> Cli::check_failed(const pixxel::Job& job, const std::string& 
   for (const auto& task : job.tasks) {
     if (task.id != task_id || !pixxel_jobs::is_failed_status(task.status)) continue;
     print(job);
-    std::cerr << kProgram << ": task " << pixxel_jobs::printable(task.name) << " ("
-              << pixxel_jobs::printable(task.id) << ") ended with status "
-              << pixxel_jobs::printable(task.status) << "\n";
-    return pixxel_examples::kJobFailed;
+    return fail(pixxel_examples::kJobFailed, "job_failed",
+                "task " + pixxel_jobs::printable(task.name) + " (" +
+                    pixxel_jobs::printable(task.id) + ") ended with status " +
+                    pixxel_jobs::printable(task.status));
   }
   return std::nullopt;
 }

@@ -75,7 +75,12 @@ int main(int argc, char** argv) {
   app.add_option("--api-key", args.api_key, "API key (default: $PIXXEL_API_KEY)");
   app.add_option("--base-url", args.base_url,
                  "API base URL (default: $PIXXEL_BASE_URL, else https://api.pixxel.space)");
-  app.add_flag("--json", args.json, "Print results as the API's JSON");
+  app.add_flag("--json", args.json,
+               "Print the API's answer as received (see README: jobs wait and create --wait "
+               "print the last poll's; workflows list --all an array of the pages; download "
+               "{path, bytes, link}); errors as one line of JSON on stderr");
+  app.add_flag("--allow-insecure-http", args.allow_insecure_http,
+               "Allow a plain http:// --base-url to another machine (the key travels unencrypted)");
   const CLI::Option* request_timeout =
       app.add_option("--timeout,--request-timeout", args.request_timeout,
                      "Seconds each request may take; 0: no limit (default: 60). Waits have "
@@ -214,25 +219,20 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version "fail" with exit code 0; every real parse error is a usage error.
-    if (e.get_exit_code() == 0)
-      return app.exit(e) == 0 ? pixxel_examples::kOk : pixxel_examples::kUsage;
-    const std::vector<std::string> words(argv + 1, argv + argc);
-    if (auto unknown = pixxel_cli::unknown_command(app, words)) {
-      std::cerr << kProgram << ": " << *unknown << "\n"
-                << "Run with --help for more information.\n";
-      return pixxel_examples::kUsage;
+    if (e.get_exit_code() != 0) {
+      const std::vector<std::string> words(argv + 1, argv + argc);
+      if (auto unknown = pixxel_cli::unknown_command(app, words)) {
+        return pixxel_cli::report_usage_error(*unknown, argc, argv);
+      }
     }
-    app.exit(e);
-    return pixxel_examples::kUsage;
+    return pixxel_cli::report_parse_error(app, e, argc, argv);
   }
   if (help->parsed()) {
     const CLI::App* command = pixxel_cli::find_command(app, help_words);
     if (command == nullptr) {
       std::vector<std::string> words = help_words;
-      std::cerr << kProgram << ": "
-                << pixxel_cli::unknown_command(app, words).value_or("no such command") << "\n";
-      return pixxel_examples::kUsage;
+      return pixxel_cli::report_usage_error(
+          pixxel_cli::unknown_command(app, words).value_or("no such command"), argc, argv);
     }
     // Not help(): for the program it would show the help of the command that ran, `help`.
     std::string name = command->get_name();
@@ -278,17 +278,15 @@ int main(int argc, char** argv) {
     return pixxel_examples::kUsage;
   } catch (...) {
     line.finish();
-    int code = pixxel_examples::kUnexpected;
+    pixxel_examples::ErrorReport report =
+        pixxel_examples::describe_current_exception(pixxel_cli::error_context(args));
     if (interrupts.signal() != 0) {
-      std::cerr << kProgram << ": interrupted\n";
-      code = 128 + interrupts.signal();
-    } else {
-      code = pixxel_examples::report_current_exception(kProgram);
+      report = {};
+      report.exit_code = 128 + interrupts.signal();
+      report.type = "interrupted";
+      report.message = "interrupted";
     }
-    if (running) {
-      for (const std::string& hint : running->hints())
-        std::cerr << kProgram << ": " << hint << "\n";
-    }
-    return code;
+    if (running) report.hints = running->hints();
+    return pixxel_examples::print_error(kProgram, report, args.json);
   }
 }
