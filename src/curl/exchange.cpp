@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "curl/exchange.hpp"
+#include "curl/tls_sessions.hpp"
 
 #include "pixxel/cancellation.hpp"
 #include "pixxel/errors.hpp"
@@ -81,25 +82,40 @@ bool looks_like_plain_http(CURLcode code, const char* buffer) {
          detail.find("packet length too long") != std::string::npos;
 }
 
+// The request header lines for libcurl.
+CurlSlist header_lines(const Headers& headers) {
+  CurlSlist list;
+  auto append = [&](const std::string& line) {
+    curl_slist* head = curl_slist_append(list.get(), line.c_str());
+    if (head == nullptr) throw TransportError("out of memory building request headers", false);
+    // The head only changes on the first append; the old one is the same list.
+    list.release();
+    list.reset(head);
+  };
+  bool has_content_type = false;
+  for (const auto& [name, value] : headers) {
+    if (iequals(name, "Content-Type")) has_content_type = true;
+    // "Name;" is libcurl's spelling of a header with an empty value.
+    append(value.empty() ? name + ";" : name + ": " + value);
+  }
+  // Without these, libcurl would add a form Content-Type to a POST and wait for
+  // 100-continue on large bodies.
+  if (!has_content_type) append("Content-Type:");
+  append("Expect:");
+  return list;
+}
+
 }  // namespace
 
-CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request,
-                           const CurlTransportOptions& options, const StreamSink* sink)
-    : easy_(easy), request_(request), sink_(sink) {
-  // Whether this handle's last request went to the same origin over HTTP/1.1: then this one
-  // most likely reuses that connection, and needs no HTTP/2 bookkeeping (see on_info). Read
-  // before the reset, which clears it.
-  long last_version = CURL_HTTP_VERSION_NONE;
-  char* last_url = nullptr;
-  curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &last_version);
-  curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &last_url);
-  const bool last_was_http1 = last_version == CURL_HTTP_VERSION_1_1 && last_url != nullptr &&
-                              same_origin(last_url, request.url);
-  // Reset drops every option but keeps the handle's live connections and caches.
-  curl_easy_reset(easy);
-  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+EasyHandle new_easy_handle(CURLSH* share, const CurlTransportOptions& options) {
+  EasyHandle handle;
+  handle.easy_.reset(curl_easy_init());
+  CURL* easy = handle.get();
+  if (easy == nullptr) throw TransportError("libcurl could not create a handle", false);
+  // What every request on this handle shares is set once here: setting it again for each
+  // request (curl_easy_reset and all) cost more client CPU than the rest of the SDK's
+  // per-call work. CurlExchange sets, or clears, every option that varies per request.
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer_);
   // Signals cannot be used for timeouts in a multi-threaded program.
   set(easy, CURLOPT_NOSIGNAL, 1L);
   if (share != nullptr) curl_easy_setopt(easy, CURLOPT_SHARE, share);
@@ -114,28 +130,59 @@ CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request
   set(easy, CURLOPT_HTTP_VERSION,
       options.http_version == HttpVersion::http1_1 ? static_cast<long>(CURL_HTTP_VERSION_1_1)
                                                    : static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  set(easy, CURLOPT_CONNECTTIMEOUT_MS, to_curl_ms(request.connect_timeout));
-  set(easy, CURLOPT_TIMEOUT_MS, to_curl_ms(request.timeout));
   set(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
   set(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
   if (!options.ca_bundle.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_bundle.c_str());
-  if (sink_ == nullptr && request.max_response_bytes > 0) {
-    // Rejects an announced Content-Length early; on_body enforces the cap for the rest.
-    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
-                     static_cast<curl_off_t>(request.max_response_bytes));
-  }
-  if (request.stall_timeout.count() > 0) {
-    // Fewer than 1 byte/s for that many seconds counts as a stall.
-    set(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    set(easy, CURLOPT_LOW_SPEED_TIME,
-        static_cast<long>((request.stall_timeout.count() + 999) / 1000));
-  }
+  // So that every connection after the first resumes the TLS session, over TLS 1.3 too.
+  copy_tls_sessions_per_connection(easy);
+  // libcurl sends a request again, on a new connection, when a reused connection closes
+  // before any answer byte (lib/transfer.c Curl_retry_request), for POST too. The server may
+  // have acted on the first copy, so only an idempotent request may go again unseen; this
+  // hook runs before every send, the silent resend included.
+  curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &CurlExchange::on_before_send);
+  curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, &CurlExchange::on_debug);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &CurlExchange::on_header);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlExchange::on_body);
+  return handle;
+}
 
-  if (request.method == "GET") {
+CurlExchange::CurlExchange(EasyHandle& handle, const HttpRequest& request,
+                           const CurlTransportOptions& options, const StreamSink* sink)
+    : easy_(handle.get()), request_(request), sink_(sink) {
+  CURL* easy = easy_;
+  // Whether this handle's last request went to the same origin over HTTP/1.1: then this one
+  // most likely reuses that connection, and needs no HTTP/2 bookkeeping (see on_info).
+  long last_version = CURL_HTTP_VERSION_NONE;
+  char* last_url = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &last_version);
+  curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &last_url);
+  const bool last_was_http1 = last_version == CURL_HTTP_VERSION_1_1 && last_url != nullptr &&
+                              same_origin(last_url, request.url);
+  // The handle keeps its options from one request to the next (see new_easy_handle): each
+  // one a request may set is set here, or put back to libcurl's default.
+  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer_);
+  set(easy, CURLOPT_CONNECTTIMEOUT_MS, to_curl_ms(request.connect_timeout));
+  set(easy, CURLOPT_TIMEOUT_MS, to_curl_ms(request.timeout));
+  // Rejects an announced Content-Length early; on_body enforces the cap for the rest.
+  curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(sink_ == nullptr ? request.max_response_bytes : 0));
+  // Fewer than 1 byte/s for that many seconds counts as a stall; 0 turns the check off.
+  const bool stall = request.stall_timeout.count() > 0;
+  set(easy, CURLOPT_LOW_SPEED_LIMIT, stall ? 1L : 0L);
+  set(easy, CURLOPT_LOW_SPEED_TIME,
+      stall ? static_cast<long>((request.stall_timeout.count() + 999) / 1000) : 0L);
+
+  // The method, from whatever the last request left: no custom verb, no body, not HEAD.
+  curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, static_cast<char*>(nullptr));
+  if (request.method == "GET" || request.method == "HEAD") {
+    // Drops the last request's body pointer (setting it makes the method POST: set first).
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, static_cast<char*>(nullptr));
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));
     set(easy, CURLOPT_HTTPGET, 1L);
-  } else if (request.method == "HEAD") {
-    set(easy, CURLOPT_NOBODY, 1L);
+    if (request.method == "HEAD") set(easy, CURLOPT_NOBODY, 1L);
   } else {
+    set(easy, CURLOPT_NOBODY, 0L);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
@@ -144,52 +191,27 @@ CurlExchange::CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request
     }
   }
 
-  bool has_content_type = false;
-  auto append = [&](const std::string& line) {
-    curl_slist* head = curl_slist_append(header_list_.get(), line.c_str());
-    if (head == nullptr) throw TransportError("out of memory building request headers", false);
-    // The head only changes on the first append; the old one is the same list.
-    header_list_.release();
-    header_list_.reset(head);
-  };
-  for (const auto& [name, value] : request.headers) {
-    if (iequals(name, "Content-Type")) has_content_type = true;
-    // "Name;" is libcurl's spelling of a header with an empty value.
-    append(value.empty() ? name + ";" : name + ": " + value);
+  if (handle.header_list_ == nullptr || handle.header_source_ != request.headers) {
+    handle.header_list_ = header_lines(request.headers);
+    handle.header_source_ = request.headers;
   }
-  // Without these, libcurl would add a form Content-Type to a POST and wait for
-  // 100-continue on large bodies.
-  if (!has_content_type) append("Content-Type:");
-  append("Expect:");
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, header_list_.get());
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, handle.header_list_.get());
 
-  // libcurl sends a request again, on a new connection, when a reused connection closes
-  // before any answer byte (lib/transfer.c Curl_retry_request), for POST too. The server may
-  // have acted on the first copy, so only an idempotent request may go again unseen; this
-  // hook runs before every send, the silent resend included.
-  curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &CurlExchange::on_before_send);
+  const bool https_automatic = options.http_version == HttpVersion::automatic &&
+                               request.url.compare(0, 8, "https://") == 0;
+  // In a multi handle, wait for a connection being set up that may turn out to multiplex
+  // (ALPN says so at the end of its TLS handshake) rather than open one more per request.
+  // Not without TLS: there libcurl learns that a connection does not multiplex only from its
+  // first answer, and would hold every other request until then.
+  set(easy, CURLOPT_PIPEWAIT, https_automatic ? 1L : 0L);
+  // libcurl 7.88 tells what an HTTP/2 refusal needs (stream ids, GOAWAY) only in its
+  // informational texts: see on_info. They come to on_debug, never to stderr. They cost
+  // CPU on every request, so not where the connection is most likely HTTP/1.1; should it
+  // be HTTP/2 after all, a refusal there stays an error that may have been sent (safe).
+  set(easy, CURLOPT_VERBOSE, https_automatic && !last_was_http1 ? 1L : 0L);
+  curl_easy_setopt(easy, CURLOPT_DEBUGDATA, this);
   curl_easy_setopt(easy, CURLOPT_PREREQDATA, this);
-  if (options.http_version == HttpVersion::automatic &&
-      request.url.compare(0, 8, "https://") == 0) {
-    // In a multi handle, wait for a connection being set up that may turn out to multiplex
-    // (ALPN says so at the end of its TLS handshake) rather than open one more per request.
-    // Not without TLS: there libcurl learns that a connection does not multiplex only from its
-    // first answer, and would hold every other request until then.
-    set(easy, CURLOPT_PIPEWAIT, 1L);
-  }
-  if (options.http_version == HttpVersion::automatic &&
-      request.url.compare(0, 8, "https://") == 0 && !last_was_http1) {
-    // libcurl 7.88 tells what an HTTP/2 refusal needs (stream ids, GOAWAY) only in its
-    // informational texts: see on_info. They come to on_debug, never to stderr. They cost
-    // CPU on every request, so not where the connection is most likely HTTP/1.1; should it
-    // be HTTP/2 after all, a refusal there stays an error that may have been sent (safe).
-    set(easy, CURLOPT_VERBOSE, 1L);
-    curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, &CurlExchange::on_debug);
-    curl_easy_setopt(easy, CURLOPT_DEBUGDATA, this);
-  }
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &CurlExchange::on_header);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlExchange::on_body);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
 }
 

@@ -20,6 +20,28 @@ namespace pixxel::internal {
 // before the refusal becomes the attempt's (not sent) TransportError.
 constexpr int kMaxRefusedRepeats = 5;
 
+// An easy handle (and so its connections) with what its requests have in common: the options
+// that are the same for all of them, set once, and the request header lines of the last
+// request, built again only when a request's headers differ. Its requests go through
+// CurlExchange, one at a time.
+class EasyHandle {
+ public:
+  EasyHandle() = default;
+  CURL* get() const { return easy_.get(); }
+
+ private:
+  friend class CurlExchange;
+  friend EasyHandle new_easy_handle(CURLSH* share, const CurlTransportOptions& options);
+  // Declared before the handle, so destroyed after it: libcurl may read the list until then.
+  CurlSlist header_list_;
+  Headers header_source_;  // what header_list_ was built from
+  CurlEasy easy_;
+};
+
+// A new easy handle with every option that is the same for all of its requests (the
+// transport's: TLS, HTTP version, share, callbacks).
+EasyHandle new_easy_handle(CURLSH* share, const CurlTransportOptions& options);
+
 class CurlExchange {
  public:
   // Told of a GOAWAY read on the TLS connection `connection` (its OpenSSL handle: an identity
@@ -28,10 +50,11 @@ class CurlExchange {
   // to each of its exchanges (note_goaway). Without one, an exchange notes its own.
   using GoawayListener = std::function<void(const void* connection, long last_stream_id)>;
 
-  // Resets `easy` and sets every option for `request`. `easy` and `share` must outlive the
-  // exchange; `request` (and `sink`) must outlive the transfer (nothing is copied). With a
-  // sink, a 2xx body streams into it instead of being kept.
-  CurlExchange(CURL* easy, CURLSH* share, const HttpRequest& request,
+  // Sets every per-request option of `handle` (made by new_easy_handle with the same
+  // `options`) for `request`. `handle` must outlive the exchange; `request` (and `sink`) must
+  // outlive the transfer (nothing is copied). With a sink, a 2xx body streams into it instead
+  // of being kept.
+  CurlExchange(EasyHandle& handle, const HttpRequest& request,
                const CurlTransportOptions& options, const StreamSink* sink = nullptr);
   CurlExchange(const CurlExchange&) = delete;
   CurlExchange& operator=(const CurlExchange&) = delete;
@@ -61,6 +84,7 @@ class CurlExchange {
   void note_goaway(const void* connection, long last_stream_id);
 
  private:
+  friend EasyHandle new_easy_handle(CURLSH* share, const CurlTransportOptions& options);
   static size_t on_header(char* data, size_t size, size_t count, void* self);
   static size_t on_body(char* data, size_t size, size_t count, void* self);
   static int on_before_send(void* self, char* primary_ip, char* local_ip, int primary_port,
@@ -78,7 +102,6 @@ class CurlExchange {
   CURL* easy_;
   const HttpRequest& request_;
   const StreamSink* sink_;
-  CurlSlist header_list_;
   HttpResponse response_;
   bool too_large_ = false;
   int streaming_ = -1;  // unknown until the first piece of body: then 1 (2xx) or 0

@@ -13,7 +13,7 @@ namespace pixxel::internal {
 struct MultiLoop::Exchange {
   HttpRequest request;  // the exchange refers to it until the transfer ends
   Transport::Completion done;
-  CurlEasy easy;
+  EasyHandle easy;
   std::unique_ptr<CurlExchange> state;
   int refused_repeats = 0;
   // The https origin this exchange is the first to, while others to it wait (see held_).
@@ -129,21 +129,20 @@ void MultiLoop::start_submitted() {
 }
 
 void MultiLoop::launch(std::unique_ptr<Exchange> exchange) {
-  if (!idle_.empty()) {
-    exchange->easy = std::move(idle_.back());
-    idle_.pop_back();
-  } else {
-    exchange->easy.reset(curl_easy_init());
-  }
-  CURL* easy = exchange->easy.get();
   try {
-    if (easy == nullptr) throw TransportError("libcurl could not create a handle", false);
+    if (!idle_.empty()) {
+      exchange->easy = std::move(idle_.back());
+      idle_.pop_back();
+    } else {
+      exchange->easy = new_easy_handle(share_, options_);
+    }
     begin(*exchange);
   } catch (...) {
     release_held(exchange->probe_origin, false);
     exchange->done({}, std::current_exception());
     return;
   }
+  CURL* easy = exchange->easy.get();
   running_.emplace(easy, std::move(exchange));
 }
 
@@ -179,7 +178,7 @@ void MultiLoop::release_held(const std::string& origin, bool warm) {
 
 void MultiLoop::begin(Exchange& exchange) {
   CURL* easy = exchange.easy.get();
-  exchange.state = std::make_unique<CurlExchange>(easy, share_, exchange.request, options_);
+  exchange.state = std::make_unique<CurlExchange>(exchange.easy, exchange.request, options_);
   // libcurl reports a GOAWAY to the one transfer that read it; every exchange on that
   // connection must know.
   exchange.state->set_goaway_listener([this](const void* connection, long last_stream_id) {

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "curl/exchange.hpp"
 #include "curl/handles.hpp"
 #include "pixxel/curl_transport.hpp"
 #include "pixxel/transport.hpp"
@@ -70,7 +71,7 @@ class MultiLoop {
 
   // Loop thread only. Declared after multi_: easy handles go before the multi handle.
   std::map<CURL*, std::unique_ptr<Exchange>> running_;
-  std::vector<CurlEasy> idle_;
+  std::vector<EasyHandle> idle_;
   // https origins already answered once: their TLS session is cached.
   std::set<std::string> warm_;
   // Per https origin not yet warm whose first exchange is running: the exchanges waiting

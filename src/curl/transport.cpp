@@ -52,7 +52,7 @@ class CurlTransport final : public Transport {
   // (curl_multi_wakeup) rather than one that only a timeout or the progress callback ends.
   struct Handles {
     CurlMulti multi;  // declared first, destroyed last: the easy handle goes before it
-    CurlEasy easy;
+    EasyHandle easy;
   };
 
   // Borrows idle handles (and so their open connections) for one request.
@@ -63,6 +63,7 @@ class CurlTransport final : public Transport {
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     CURL* get() const { return handles_.easy.get(); }
+    EasyHandle& handle() { return handles_.easy; }
     CURLM* multi() const { return handles_.multi.get(); }
 
    private:
@@ -75,7 +76,7 @@ class CurlTransport final : public Transport {
   HttpResponse send_once(const HttpRequest& request, const StreamSink* sink) {
     Lease lease(*this);
     for (int repeat = 0;; ++repeat) {
-      CurlExchange exchange(lease.get(), share_.get(), request, options_, sink);
+      CurlExchange exchange(lease.handle(), request, options_, sink);
       try {
         return perform(lease, exchange, request.cancel);
       } catch (const TransportError&) {
@@ -128,8 +129,8 @@ class CurlTransport final : public Transport {
     }
     Handles handles;
     handles.multi.reset(curl_multi_init());
-    handles.easy.reset(curl_easy_init());
-    if (!handles.multi || !handles.easy) {
+    handles.easy = new_easy_handle(share_.get(), options_);
+    if (!handles.multi) {
       throw TransportError("libcurl could not create a handle", false);
     }
     return handles;

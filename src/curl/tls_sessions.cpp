@@ -1,0 +1,97 @@
+#include "curl/tls_sessions.hpp"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+
+namespace pixxel::internal {
+
+namespace {
+
+// OpenSSL's types, opaque here (its headers are not needed, nor is it linked).
+struct SSL;
+struct SSL_CTX;
+struct SSL_SESSION;
+using InfoCallback = void (*)(const SSL*, int where, int ret);
+
+constexpr int kHandshakeStart = 0x10;  // SSL_CB_HANDSHAKE_START
+constexpr int kOpensslVersion = 0;     // OPENSSL_VERSION, for OpenSSL_version()
+
+// The few OpenSSL functions this needs, from the OpenSSL that libcurl uses.
+struct OpenSsl {
+  void (*ctx_set_info_callback)(SSL_CTX*, InfoCallback) = nullptr;
+  SSL_SESSION* (*get_session)(const SSL*) = nullptr;
+  SSL_SESSION* (*session_dup)(const SSL_SESSION*) = nullptr;
+  int (*set_session)(SSL*, SSL_SESSION*) = nullptr;
+  void (*session_free)(SSL_SESSION*) = nullptr;
+  int (*in_before)(const SSL*) = nullptr;
+  bool found = false;
+};
+
+template <typename F>
+bool look_up(F& function, const char* name) {
+  function = reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
+  return function != nullptr;
+}
+
+// "3.0.17" from "OpenSSL/3.0.17" (libcurl) or "OpenSSL 3.0.17 1 Jul 2025" (OpenSSL).
+std::string_view version_number(std::string_view text) {
+  text.remove_prefix(std::min<std::size_t>(8, text.size()));  // "OpenSSL/" or "OpenSSL "
+  return text.substr(0, text.find(' '));
+}
+
+const OpenSsl& openssl() {
+  static const OpenSsl functions = [] {
+    OpenSsl f;
+    const curl_version_info_data* curl = curl_version_info(CURLVERSION_NOW);
+    if (curl == nullptr || curl->ssl_version == nullptr ||
+        std::strncmp(curl->ssl_version, "OpenSSL/", 8) != 0) {
+      return f;
+    }
+    const char* (*version)(int) = nullptr;
+    // SSL_SESSION_dup and SSL_in_before: OpenSSL 1.1.1 and later.
+    if (!look_up(version, "OpenSSL_version") ||
+        !look_up(f.ctx_set_info_callback, "SSL_CTX_set_info_callback") ||
+        !look_up(f.get_session, "SSL_get_session") ||
+        !look_up(f.session_dup, "SSL_SESSION_dup") ||
+        !look_up(f.set_session, "SSL_set_session") ||
+        !look_up(f.session_free, "SSL_SESSION_free") || !look_up(f.in_before, "SSL_in_before")) {
+      return f;
+    }
+    // Another OpenSSL in the process than libcurl's would not know libcurl's objects.
+    f.found = version_number(version(kOpensslVersion)) == version_number(curl->ssl_version);
+    return f;
+  }();
+  return functions;
+}
+
+// Before the ClientHello is written: the session libcurl set becomes a copy of it.
+void on_tls_info(const SSL* ssl, int where, int) {
+  if ((where & kHandshakeStart) == 0) return;
+  const OpenSsl& f = openssl();
+  if (!f.in_before(ssl)) return;
+  SSL_SESSION* cached = f.get_session(ssl);
+  if (cached == nullptr) return;
+  SSL_SESSION* copy = f.session_dup(cached);
+  if (copy == nullptr) return;  // out of memory: resume the cached one itself
+  // The connection holds its own reference to the copy; the cached one stays as it was.
+  f.set_session(const_cast<SSL*>(ssl), copy);
+  f.session_free(copy);
+}
+
+CURLcode on_ssl_context(CURL*, void* context, void*) {
+  // libcurl 7.88 makes an SSL_CTX for each connection, and sets no info callback of its own.
+  openssl().ctx_set_info_callback(static_cast<SSL_CTX*>(context), &on_tls_info);
+  return CURLE_OK;
+}
+
+}  // namespace
+
+bool copy_tls_sessions_per_connection(CURL* easy) {
+  if (!openssl().found) return false;
+  return curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, &on_ssl_context) == CURLE_OK;
+}
+
+}  // namespace pixxel::internal
