@@ -45,16 +45,16 @@ HttpRequest build_request(const Settings& settings, const Endpoint& endpoint,
       if (p.name == name) param = &p;
     }
     if (param == nullptr) throw std::logic_error("no value for {" + std::string(name) + "}");
-    url += percent_encode(param->value);
+    append_percent_encoded(url, param->value);
     rest.remove_prefix(close + 1);
   }
   char separator = '?';
   for (const auto& q : query) {
     if (q.value.empty()) continue;
     url += separator;
-    url += percent_encode(q.name);
+    append_percent_encoded(url, q.name);
     url += '=';
-    url += percent_encode(q.value);
+    append_percent_encoded(url, q.value);
     separator = '&';
   }
 

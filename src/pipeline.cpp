@@ -173,21 +173,21 @@ HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
 const HttpRequest& Attempts::start() {
   ++attempt_;
   hop_ = 0;
-  first_ = spec_.prepare ? spec_.prepare(spec_.request) : spec_.request;
-  current_ = first_;
-  return current_;
+  redirected_.reset();
+  if (spec_.prepare) prepared_ = spec_.prepare(spec_.request);
+  return first();
 }
 
 const HttpRequest* Attempts::next_hop(const HttpResponse& response, Clock::time_point now) {
   auto next =
-      follow_redirect(current_, response, hop_, settings_.base.origin,
-                      settings_.options.allow_insecure_http, now, started_ + first_.timeout);
+      follow_redirect(current(), response, hop_, settings_.base.origin,
+                      settings_.options.allow_insecure_http, now, started_ + first().timeout);
   if (!next) return nullptr;
   // A redirect is an answer: the request reached a server, which may have acted on it.
   sent_ = true;
   ++hop_;
-  current_ = std::move(*next);
-  return &current_;
+  redirected_ = std::move(*next);
+  return &*redirected_;
 }
 
 Attempts::Decision Attempts::finish(HttpResponse response, std::exception_ptr failure,
@@ -202,11 +202,11 @@ Attempts::Decision Attempts::finish(HttpResponse response, std::exception_ptr fa
   if (may_have_acted(response, failure)) sent_ = true;
   if (failure && is_cancellation(failure)) failure = cancelled_error();
   Outcome outcome =
-      classify(first_, spec_.retry, std::move(response), failure, settings_.options.api_key);
+      classify(first(), spec_.retry, std::move(response), failure, settings_.options.api_key);
   Decision decision;
   // Decided before on_request is told, so that the event can say how long the pause will be.
   if (outcome.error) decision.retry_in = next_delay(spec_.retry, outcome, attempt_);
-  notify(settings_, first_, attempt_, outcome,
+  notify(settings_, first(), attempt_, outcome,
          std::chrono::duration_cast<milliseconds>(now - started_), decision.retry_in);
   if (!outcome.error) {
     decision.response = std::move(outcome.response);

@@ -85,8 +85,14 @@ class Attempts {
  private:
   const Settings& settings_;
   CallSpec spec_;
-  HttpRequest first_;    // this attempt's request
-  HttpRequest current_;  // the hop in flight
+  // This attempt's request: spec_.request itself, or what spec_.prepare made of it. Neither it
+  // nor the first hop is copied: most calls have one attempt of one hop.
+  const HttpRequest& first() const { return prepared_ ? *prepared_ : spec_.request; }
+  // The hop in flight.
+  const HttpRequest& current() const { return redirected_ ? *redirected_ : first(); }
+
+  std::optional<HttpRequest> prepared_;
+  std::optional<HttpRequest> redirected_;  // the hop in flight after a redirect
   int attempt_ = 0;
   int hop_ = 0;
   Clock::time_point started_;

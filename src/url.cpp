@@ -103,20 +103,34 @@ bool is_loopback_host(std::string_view host) {
 }
 
 std::string percent_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-    }
-  }
+  append_percent_encoded(out, text);
   return out;
+}
+
+namespace {
+
+bool is_unreserved(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+}  // namespace
+
+void append_percent_encoded(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  // Ids are mostly unreserved characters already: runs of them go in whole.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (is_unreserved(c)) continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    const auto u = static_cast<unsigned char>(c);
+    const char escape[] = {'%', kHex[u >> 4], kHex[u & 0xF]};
+    out.append(escape, sizeof escape);
+  }
+  out.append(text.data() + run, text.size() - run);
 }
 
 std::string percent_decode(std::string_view text) {

@@ -40,6 +40,8 @@ bool is_loopback_host(std::string_view host);
 // Percent-encodes everything but RFC 3986 unreserved characters, so the result is exactly one
 // path segment or one query value.
 std::string percent_encode(std::string_view text);
+// The same, appended to `out`.
+void append_percent_encoded(std::string& out, std::string_view text);
 
 // Decodes each "%XX" into its byte, as servers decode a path; anything else (a bad escape,
 // '+') stays as it is.
