@@ -458,12 +458,12 @@ int main(int argc, char** argv) {
   benchmark::Shutdown();
 
   bool all_met = true;
-  std::printf("\n%-58s %10s %8s  %s\n", "ratio (same run, medians)", "measured", "target",
+  std::printf("\n%-68s %10s %8s  %s\n", "ratio (same run, medians)", "measured", "target",
               "verdict");
   auto check = [&](const char* what, double value, double target, bool at_most, const char* unit) {
     const bool met = at_most ? value <= target : value >= target;
     all_met = all_met && met;
-    std::printf("%-58s %9.3f%s %7.2f%s  %s\n", what, value, unit, target, unit,
+    std::printf("%-68s %9.3f%s %7.2f%s  %s\n", what, value, unit, target, unit,
                 met ? "met" : "MISSED");
   };
   const auto* bare = reporter.find("BM_CreateJob_BareLibcurl");
@@ -480,9 +480,9 @@ int main(int argc, char** argv) {
     if (std::string(tasks) == "10000") {
       check(label.c_str(), decode->cpu / parse->cpu, 1.5, true, "x");
       check("peak heap of the 10000-task decode / body size", decode->peak, 3.0, true, "x");
-      std::printf("%-58s %9.3fx\n", "(peak heap of json::parse alone / body size)", parse->peak);
+      std::printf("%-68s %9.3fx\n", "(peak heap of json::parse alone / body size)", parse->peak);
     } else {
-      std::printf("%-58s %9.3fx\n", label.c_str(), decode->cpu / parse->cpu);
+      std::printf("%-68s %9.3fx\n", label.c_str(), decode->cpu / parse->cpu);
     }
   }
   const auto* async = reporter.find("BM_256Calls_Async");
@@ -494,13 +494,13 @@ int main(int argc, char** argv) {
     check("256 async calls at once, the mock at 50 ms, wall time (ms)", mock->real, 1000, true, "");
   }
   if (async != nullptr && sequential != nullptr) {
-    std::printf("%-58s %9.0f ms (%.1fx slower than async)\n", "the same 256 calls sequentially",
+    std::printf("%-68s %9.0f ms (%.1fx slower than async)\n", "the same 256 calls sequentially",
                 sequential->real, sequential->real / async->real);
   }
   if (reporter.find("BM_CreateJob_Tls_SdkVsBareLibcurl") != nullptr) {
     check("client CPU per create_job over TLS keep-alive / bare libcurl", tls_cpu.ratio, 1.05, true,
           "x");
-    std::printf("%-58s %7.1f us vs %.1f us\n", "(medians per call: SDK vs bare libcurl)",
+    std::printf("%-68s %7.1f us vs %.1f us\n", "(medians per call: SDK vs bare libcurl)",
                 tls_cpu.sdk_us, tls_cpu.bare_us);
   }
   if (const auto* h2 = reporter.find("BM_256Calls_Async_Http2")) {
