@@ -392,5 +392,87 @@ TEST_F(CurlTlsTest, MissingCaBundleIsATransportError) {
   EXPECT_THROW(PixxelClient(o).create_job("wf", "p"), TransportError);
 }
 
+// One transport used from one thread keeps one easy handle, whose options outlive each
+// request: each request must still go out as itself, whatever the one before it set (a
+// method, a body, a size cap, a stall limit, a streamed body).
+TEST(CurlHandleReuseTest, EachRequestOnAReusedHandleGoesOutAsItself) {
+  TestServer server(4);
+  const std::string large(4096, 'x');
+  auto echo = [&large](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("X-Method", req.method);
+    res.set_content(req.path == "/large" ? large : req.method + ":" + req.body, "text/plain");
+  };
+  for (const char* path : {"/echo", "/large"}) {
+    server.http().Get(path, echo);
+    server.http().Post(path, echo);
+    server.http().Put(path, echo);
+    server.http().Delete(path, echo);
+    server.http().Patch(path, echo);
+  }
+  // HEAD: cpp-httplib answers it from the GET route, without a body.
+  server.start();
+  auto transport = make_curl_transport();
+  auto request = [&](std::string method, std::string path, std::string body = {}) {
+    HttpRequest r;
+    r.method = std::move(method);
+    r.url = server.url() + path;
+    r.body = std::move(body);
+    r.timeout = 10s;
+    return r;
+  };
+  auto expect_echo = [&](const HttpRequest& r, const std::string& expected) {
+    const HttpResponse response = transport->send(r);
+    EXPECT_EQ(response.status_code, 200) << r.method;
+    EXPECT_EQ(response.body, expected) << r.method;
+  };
+
+  EXPECT_EQ(transport->send(request("HEAD", "/echo")).body, "");
+  expect_echo(request("POST", "/echo", "after-head"), "POST:after-head");
+  expect_echo(request("GET", "/echo"), "GET:");
+  expect_echo(request("PUT", "/echo", "put-body"), "PUT:put-body");
+  expect_echo(request("GET", "/echo"), "GET:");
+  expect_echo(request("DELETE", "/echo"), "DELETE:");
+  expect_echo(request("PATCH", "/echo", "p"), "PATCH:p");
+  expect_echo(request("POST", "/echo"), "POST:");
+
+  // A cap on one request is not the next one's.
+  HttpRequest capped = request("GET", "/large");
+  capped.max_response_bytes = 100;
+  EXPECT_THROW(transport->send(capped), ResponseTooLargeError);
+  expect_echo(request("GET", "/large"), large);
+  // "No limit" written as the largest size (libcurl takes no more than INT64_MAX), after a
+  // request whose cap held.
+  HttpRequest small_cap = request("GET", "/echo");
+  small_cap.max_response_bytes = 100;
+  expect_echo(small_cap, "GET:");
+  HttpRequest unlimited = request("GET", "/large");
+  unlimited.max_response_bytes = static_cast<std::size_t>(-1);
+  expect_echo(unlimited, large);
+  // A stall limit however long, then none.
+  HttpRequest patient = request("GET", "/echo");
+  patient.stall_timeout = std::chrono::milliseconds::max();
+  expect_echo(patient, "GET:");
+  expect_echo(request("GET", "/echo"), "GET:");
+
+  // A streamed body, then a kept one.
+  std::string streamed;
+  StreamSink sink;
+  sink.on_body = [&streamed](std::string_view chunk) { streamed.append(chunk); };
+  HttpRequest download = request("GET", "/large");
+  download.max_response_bytes = 10;  // for other answers' bodies only
+  EXPECT_EQ(transport->send_streaming(download, sink).status_code, 200);
+  EXPECT_EQ(streamed, large);
+  expect_echo(request("POST", "/echo", "after-stream"), "POST:after-stream");
+
+  // One handle throughout: one connection, and a second after the capped answer, whose
+  // transfer was cut short mid-body.
+  EXPECT_EQ(server.connection_count(), 2u);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 16u);
+  EXPECT_EQ(requests[0].method, "HEAD");
+  EXPECT_EQ(requests[1].method, "POST");
+  EXPECT_EQ(requests[3].method, "PUT");
+}
+
 }  // namespace
 }  // namespace pixxel

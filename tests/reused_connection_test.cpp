@@ -161,6 +161,25 @@ TEST_P(ReusedConnectionTest, ManyPostsOnOneKeptAliveConnectionAreEachSentOnce) {
   EXPECT_EQ(server.connection_count(), 1u);
 }
 
+// Every kept-alive connection closes when asked a second time, without a word: libcurl sends
+// each GET after the first again on a new connection by itself. It counts such resends per
+// easy handle and, unless the handle is reset, gives up after 5 for the handle's whole life
+// ("Connection died, tried 5 times"): the sixth such call on a pooled handle would fail.
+TEST_P(ReusedConnectionTest, LibcurlsOwnResendsNeverRunOutOnAPooledHandle) {
+  KeepAliveServer server([](const ReceivedRequest& r) {
+    if (r.index == 1) return ScriptedReply{std::nullopt};
+    return ScriptedReply{KeepAliveServer::json_answer(200, kJob)};
+  });
+  Recorder recorder;
+  ClientOptions options = options_for(server, recorder);
+  options.retry.max_retries = 0;  // only libcurl's own resends
+  PixxelClient client(options);
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(get(client, GetParam()).id, "job-1") << "call " << i;
+  // 12 answered, and the 11 dropped second requests.
+  EXPECT_EQ(server.count("GET"), 23u);
+  EXPECT_EQ(server.connection_count(), 12u);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothPaths, ReusedConnectionTest,
                          ::testing::Values(Path::kBlocking, Path::kAsync),
                          [](const ::testing::TestParamInfo<Path>& param) {

@@ -1,4 +1,6 @@
 #include <charconv>
+#include <chrono>
+#include <limits>
 #include <mutex>
 #include <utility>
 
@@ -108,16 +110,29 @@ CurlSlist header_lines(const Headers& headers) {
   return list;
 }
 
+// A size for libcurl, which takes no more than INT64_MAX.
+curl_off_t to_curl_size(std::size_t bytes) {
+  return bytes > static_cast<std::size_t>(std::numeric_limits<curl_off_t>::max())
+             ? std::numeric_limits<curl_off_t>::max()
+             : static_cast<curl_off_t>(bytes);
+}
+
+// Whole seconds, rounded up, for CURLOPT_LOW_SPEED_TIME (a long); never overflows.
+long to_curl_seconds(std::chrono::milliseconds ms) {
+  const auto count = ms.count();
+  if (count <= 0) return 0;
+  const auto seconds = count / 1000 + (count % 1000 != 0 ? 1 : 0);
+  return seconds > std::numeric_limits<long>::max() ? std::numeric_limits<long>::max()
+                                                    : static_cast<long>(seconds);
+}
+
 }  // namespace
 
-EasyHandle new_easy_handle(CURLSH* share, const CurlTransportOptions& options) {
-  EasyHandle handle;
-  handle.easy_.reset(curl_easy_init());
-  CURL* easy = handle.get();
-  if (easy == nullptr) throw TransportError("libcurl could not create a handle", false);
-  // What every request on this handle shares is set once here: setting it again for each
-  // request (curl_easy_reset and all) cost more client CPU than the rest of the SDK's
-  // per-call work. CurlExchange sets, or clears, every option that varies per request.
+// What every request on a handle shares, set when it is made (and again after a reset):
+// setting it for each request (curl_easy_reset and all) cost more client CPU than the rest of
+// the SDK's per-call work. CurlExchange sets, or clears, every option that varies per request.
+void CurlExchange::set_common_options(CURL* easy, CURLSH* share,
+                                      const CurlTransportOptions& options) {
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   // Signals cannot be used for timeouts in a multi-threaded program.
   set(easy, CURLOPT_NOSIGNAL, 1L);
@@ -146,13 +161,33 @@ EasyHandle new_easy_handle(CURLSH* share, const CurlTransportOptions& options) {
   curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, &CurlExchange::on_debug);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &CurlExchange::on_header);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlExchange::on_body);
+}
+
+EasyHandle new_easy_handle(CURLSH* share, const CurlTransportOptions& options) {
+  EasyHandle handle;
+  handle.easy_.reset(curl_easy_init());
+  if (!handle.easy_) throw TransportError("libcurl could not create a handle", false);
+  handle.share_ = share;
+  CurlExchange::set_common_options(handle.get(), share, options);
   return handle;
 }
 
 CurlExchange::CurlExchange(EasyHandle& handle, const HttpRequest& request,
                            const CurlTransportOptions& options, const StreamSink* sink)
-    : easy_(handle.get()), request_(request), sink_(sink) {
+    : easy_(handle.get()), handle_(handle), request_(request), sink_(sink) {
   CURL* easy = easy_;
+  if (handle.needs_reset_) {
+    // The last request on this handle failed, or libcurl sent it more than once: libcurl
+    // counts its silent resends on a handle (state.retrycount, lib/transfer.c) and clears the
+    // count only in curl_easy_reset, giving up after 5 on the handle's whole life otherwise.
+    curl_easy_reset(easy);
+    set_common_options(easy, handle.share_, options);
+    handle.header_list_.reset();
+    handle.header_source_.clear();
+    handle.needs_reset_ = false;
+  }
+  // Until finish() sees a clean end, the next request on this handle starts from a reset.
+  handle.needs_reset_ = true;
   // Whether this handle's last request went to the same origin over HTTP/1.1: then this one
   // most likely reuses that connection, and needs no HTTP/2 bookkeeping (see on_info).
   long last_version = CURL_HTTP_VERSION_NONE;
@@ -169,12 +204,11 @@ CurlExchange::CurlExchange(EasyHandle& handle, const HttpRequest& request,
   set(easy, CURLOPT_TIMEOUT_MS, to_curl_ms(request.timeout));
   // Rejects an announced Content-Length early; on_body enforces the cap for the rest.
   curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
-                   static_cast<curl_off_t>(sink_ == nullptr ? request.max_response_bytes : 0));
+                   to_curl_size(sink_ == nullptr ? request.max_response_bytes : 0));
   // Fewer than 1 byte/s for that many seconds counts as a stall; 0 turns the check off.
-  const bool stall = request.stall_timeout.count() > 0;
-  set(easy, CURLOPT_LOW_SPEED_LIMIT, stall ? 1L : 0L);
-  set(easy, CURLOPT_LOW_SPEED_TIME,
-      stall ? static_cast<long>((request.stall_timeout.count() + 999) / 1000) : 0L);
+  const long stall_seconds = to_curl_seconds(request.stall_timeout);
+  set(easy, CURLOPT_LOW_SPEED_LIMIT, stall_seconds > 0 ? 1L : 0L);
+  set(easy, CURLOPT_LOW_SPEED_TIME, stall_seconds);
 
   // The method, from whatever the last request left: no custom verb, no body, not HEAD.
   curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, static_cast<char*>(nullptr));
@@ -195,8 +229,11 @@ CurlExchange::CurlExchange(EasyHandle& handle, const HttpRequest& request,
   }
 
   if (handle.header_list_ == nullptr || handle.header_source_ != request.headers) {
-    handle.header_list_ = header_lines(request.headers);
-    handle.header_source_ = request.headers;
+    // Both made before either is replaced: a failure leaves the pair as it was.
+    CurlSlist lines = header_lines(request.headers);
+    Headers source = request.headers;
+    handle.header_list_ = std::move(lines);
+    handle.header_source_ = std::move(source);
   }
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, handle.header_list_.get());
 
@@ -384,6 +421,8 @@ std::exception_ptr CurlExchange::cancelled() const {
 }
 
 HttpResponse CurlExchange::finish(CURLcode code) {
+  // Sent once and ended well: the next request may keep the handle's options as they are.
+  if (code == CURLE_OK && sends_ == 1 && !sink_error_) handle_.needs_reset_ = false;
   if (sink_error_) std::rethrow_exception(sink_error_);
   if (code == CURLE_OK) {
     long status = 0;

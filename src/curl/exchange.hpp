@@ -36,6 +36,8 @@ class EasyHandle {
   CurlSlist header_list_;
   Headers header_source_;  // what header_list_ was built from
   CurlEasy easy_;
+  CURLSH* share_ = nullptr;
+  bool needs_reset_ = false;  // the last request did not end cleanly after one send
 };
 
 // A new easy handle with every option that is the same for all of its requests (the
@@ -85,6 +87,8 @@ class CurlExchange {
 
  private:
   friend EasyHandle new_easy_handle(CURLSH* share, const CurlTransportOptions& options);
+  // The options every request on a handle shares (see new_easy_handle).
+  static void set_common_options(CURL* easy, CURLSH* share, const CurlTransportOptions& options);
   static size_t on_header(char* data, size_t size, size_t count, void* self);
   static size_t on_body(char* data, size_t size, size_t count, void* self);
   static int on_before_send(void* self, char* primary_ip, char* local_ip, int primary_port,
@@ -100,6 +104,7 @@ class CurlExchange {
   std::size_t body_limit() const;
 
   CURL* easy_;
+  EasyHandle& handle_;
   const HttpRequest& request_;
   const StreamSink* sink_;
   HttpResponse response_;

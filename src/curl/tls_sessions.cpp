@@ -30,9 +30,22 @@ struct OpenSsl {
   bool found = false;
 };
 
+// Where libcurl's own OpenSSL is found: its shared object's handle, whose lookups search what
+// libcurl was linked with first (should another OpenSSL be loaded too), or the process's
+// global scope where libcurl is part of the program.
+void* libcurl_scope() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&curl_version_info), &info) != 0 &&
+      info.dli_fname != nullptr) {
+    // Already loaded: RTLD_NOLOAD only finds it (and keeps it, as the pointers must stay).
+    if (void* library = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD)) return library;
+  }
+  return RTLD_DEFAULT;
+}
+
 template <typename F>
-bool look_up(F& function, const char* name) {
-  function = reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
+bool look_up(void* scope, F& function, const char* name) {
+  function = reinterpret_cast<F>(dlsym(scope, name));
   return function != nullptr;
 }
 
@@ -50,14 +63,16 @@ const OpenSsl& openssl() {
         std::strncmp(curl->ssl_version, "OpenSSL/", 8) != 0) {
       return f;
     }
+    void* scope = libcurl_scope();
     const char* (*version)(int) = nullptr;
     // SSL_SESSION_dup and SSL_in_before: OpenSSL 1.1.1 and later.
-    if (!look_up(version, "OpenSSL_version") ||
-        !look_up(f.ctx_set_info_callback, "SSL_CTX_set_info_callback") ||
-        !look_up(f.get_session, "SSL_get_session") ||
-        !look_up(f.session_dup, "SSL_SESSION_dup") ||
-        !look_up(f.set_session, "SSL_set_session") ||
-        !look_up(f.session_free, "SSL_SESSION_free") || !look_up(f.in_before, "SSL_in_before")) {
+    if (!look_up(scope, version, "OpenSSL_version") ||
+        !look_up(scope, f.ctx_set_info_callback, "SSL_CTX_set_info_callback") ||
+        !look_up(scope, f.get_session, "SSL_get_session") ||
+        !look_up(scope, f.session_dup, "SSL_SESSION_dup") ||
+        !look_up(scope, f.set_session, "SSL_set_session") ||
+        !look_up(scope, f.session_free, "SSL_SESSION_free") ||
+        !look_up(scope, f.in_before, "SSL_in_before")) {
       return f;
     }
     // Another OpenSSL in the process than libcurl's would not know libcurl's objects.

@@ -16,8 +16,9 @@
 // client carries the same API key, which links them anyway. No early data is ever sent, so
 // nothing can be replayed.
 //
-// OpenSSL is not linked: its functions are looked up in the process, where libcurl has loaded
-// it, and only when libcurl says it uses that very OpenSSL. Otherwise nothing is changed.
+// OpenSSL is not linked: its functions are looked up where libcurl has loaded it (through
+// libcurl's own shared object, so its OpenSSL comes first), and only used when it is the
+// OpenSSL version libcurl reports. Otherwise nothing is changed.
 
 #include "curl/handles.hpp"
 
