@@ -48,6 +48,10 @@ NodeTlsServer::NodeTlsServer(Options options) {
                                    "--goaway-every", std::to_string(options.goaway_every),
                                    "--latency",      std::to_string(options.latency.count())};
   if (options.close) args.emplace_back("--close");
+  if (!options.script.empty()) {
+    args.emplace_back("--script");
+    args.push_back(options.script);
+  }
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

@@ -20,6 +20,7 @@ class NodeTlsServer {
     int goaway_every = 0;  // refuse a session's Nth stream, and later ones, with a GOAWAY
     std::chrono::milliseconds latency{0};  // answer this long after a request arrived
     bool close = false;                    // HTTP/1.1: Connection: close on every answer
+    std::string script;  // what to do with each request of a method (tls_server.js --script)
   };
 
   // What the server counted (see tls_server.js).
