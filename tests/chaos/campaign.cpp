@@ -357,7 +357,17 @@ class Campaign {
     for (const auto& [key, n] : proxy.fired()) report_.faults["proxy " + key] += n;
     report_.faults["proxy connections"] += proxy.connections();
     proxy_environment.reset();
+    const auto asked = Clock::now();
     const auto answer = nlohmann::json::parse(server_.ask("counts", std::chrono::seconds(30)));
+    if (options_.progress) {
+      *options_.progress << "chaos: " << name(route) << " phase: " << calls.size()
+                         << " calls; the server's count took "
+                         << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
+                                                                                  asked)
+                                .count()
+                         << " ms (" << answer.at("open") << " connections left open)"
+                         << std::endl;
+    }
     const auto& counts = answer.at("counts");
     for (const Call& call : calls) {
       const auto it = counts.find(call.workflow);

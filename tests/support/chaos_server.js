@@ -29,6 +29,7 @@
 //                 Every POST of such a call is processed and redirected (k counts GETs).
 const fs = require('fs');
 const http2 = require('http2');
+const net = require('net');
 const readline = require('readline');
 
 const args = {refusedPort: 0};
@@ -55,7 +56,8 @@ const processedBy = new Map();  // workflow id -> create-job POSTs processed
 const arrivals = new Map();     // workflow id -> create-job POSTs arrived
 const jobs = new Map();         // job id -> {workflow, project, hop, failuresLeft}
 const goawayLast = new WeakMap();   // HTTP/2 session -> last stream id of its GOAWAY
-const tcpOf = new Map();            // remote port -> the TLS socket (to reset its TCP)
+const tcpOf = new Map();            // remote port -> the TLS socket
+const frontOf = new Map();          // the TLS server's remote port -> the client's TCP socket
 let open = 0;
 let nextJob = 0;
 let waitingForCounts = [];
@@ -75,16 +77,15 @@ function tlsSocketOf(req) {
   return session ? tcpOf.get(session.socket.remotePort) : req.socket;
 }
 
-// RST, not FIN: destroying the TCP socket under TLS with SO_LINGER 0.
+// RST, not FIN, on the client's TCP connection. Node cannot reset the TCP socket under a TLS
+// socket (resetting it under TLSWrap corrupts Node's heap), so the TLS server sits behind a
+// plain TCP relay in this process (below) and the relay's socket is reset.
 function resetConnection(req) {
   const socket = tlsSocketOf(req);
   if (!socket) return;
-  const tcp = socket._parent || socket;
-  try {
-    tcp.resetAndDestroy();
-  } catch (e) {
-    socket.destroy();
-  }
+  const front = frontOf.get(socket.remotePort);
+  if (front && !front.destroyed) front.resetAndDestroy();
+  socket.destroy();
 }
 
 function closeConnection(req) {
@@ -135,6 +136,7 @@ function create(req, res, workflow, project) {
       stats.goaways++;
       goawayLast.set(session, last);
       session.goaway(http2.constants.NGHTTP2_NO_ERROR, last);
+      setImmediate(() => doneIfIdle(session));
     }
     if (req.stream.id > goawayLast.get(session)) return refuseStream(req);
   }
@@ -221,17 +223,39 @@ server.on('session', (session) => {
   // A client that breaks the session mid-frame is part of the campaign, not a crash.
   session.on('error', () => {});
 });
+// After its GOAWAY, Node reads no more of a session, so it never sees the client's FIN: the
+// session is done, for `counts`, once the streams it kept have closed.
+function doneIfIdle(session) {
+  if (!goawayLast.has(session) || (session.chaosStreams || 0) > 0 || session.destroyed) return;
+  const socket = session.socket && tcpOf.get(session.socket.remotePort);
+  const done = socket && socket._parent && socket._parent.chaosDone;
+  if (done) done();
+}
+
 server.on('stream', (stream) => {
   stats.streams++;
+  const session = stream.session;
+  session.chaosStreams = (session.chaosStreams || 0) + 1;
   stream.on('error', () => {});
+  stream.on('close', () => {
+    session.chaosStreams--;
+    doneIfIdle(session);
+  });
 });
+// A connection is done once the client's side of it has ended: everything it sent has been
+// read by then. Waiting for 'close' would wait for ever on a session that Node keeps
+// half-open after the client's FIN.
 server.on('connection', (socket) => {
   open++;
-  socket.on('error', () => {});
-  socket.on('close', () => {
+  let live = true;
+  socket.chaosDone = () => {
+    if (!live) return;
+    live = false;
     open--;
-    flushCounts();
-  });
+    setImmediate(() => flushCounts(false));
+  };
+  socket.on('error', () => {});
+  socket.on('close', socket.chaosDone);
 });
 server.on('secureConnection', (socket) => {
   stats.sessions++;
@@ -239,6 +263,11 @@ server.on('secureConnection', (socket) => {
   stats.max_open_sessions = Math.max(stats.max_open_sessions, open);
   const port = socket.remotePort;
   tcpOf.set(port, socket);
+  const done = socket._parent && socket._parent.chaosDone;
+  if (done) {
+    socket.on('end', done);
+    socket.on('close', done);
+  }
   socket.on('error', () => {});
   socket.on('close', () => {
     if (tcpOf.get(port) === socket) tcpOf.delete(port);
@@ -258,8 +287,36 @@ function flushCounts(force) {
   for (let i = 0; i < waiting.length; i++) process.stdout.write(line);
 }
 
+// The relay the clients connect to: bytes pass unchanged to the TLS server, and each
+// connection's plain TCP socket is kept for resetConnection().
+const relay = net.createServer({noDelay: true}, (client) => {
+  const inner = net.connect({host: '127.0.0.1', port: server.address().port, noDelay: true});
+  let port = 0;
+  inner.on('connect', () => {
+    port = inner.localPort;
+    frontOf.set(port, client);
+  });
+  client.pipe(inner);
+  inner.pipe(client);
+  const forget = () => {
+    if (port && frontOf.get(port) === client) frontOf.delete(port);
+  };
+  client.on('error', () => inner.destroy());
+  inner.on('error', () => client.destroy());
+  client.on('close', () => {
+    forget();
+    inner.destroy();
+  });
+  inner.on('close', () => {
+    forget();
+    client.destroy();
+  });
+});
+
 server.listen(0, '127.0.0.1', 1024, () => {
-  process.stdout.write(`port ${server.address().port}\n`);
+  relay.listen(0, '127.0.0.1', 1024, () => {
+    process.stdout.write(`port ${relay.address().port}\n`);
+  });
 });
 
 const input = readline.createInterface({input: process.stdin});
