@@ -18,7 +18,7 @@ TEST(ChaosTest, EveryCreateJobIsProcessedAsOftenAsItsOutcomeSays) {
   chaos::CampaignOptions options;
   options.seed = 19;
   if (const char* seed = std::getenv("PIXXEL_CHAOS_SEED")) options.seed = std::stoull(seed);
-  options.calls = 2000;
+  options.calls = 4000;
   options.time_budget = std::chrono::seconds(50);
   const chaos::CampaignReport report = chaos::run_campaign(options);
   std::ostringstream text;
