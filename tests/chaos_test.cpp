@@ -25,7 +25,7 @@ TEST(ChaosTest, EveryCreateJobIsProcessedAsOftenAsItsOutcomeSays) {
   report.print(text);
   std::cout << text.str();
   // Enough calls to mean something even on a loaded machine, and every kind of fault.
-  EXPECT_GE(report.calls, 100u) << text.str();
+  EXPECT_GE(report.calls - report.unjudged, 100u) << text.str();
   EXPECT_EQ(report.duplicates, 0u) << text.str();
   EXPECT_TRUE(report.violations.empty()) << text.str();
 }

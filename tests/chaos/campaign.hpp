@@ -67,7 +67,11 @@ struct CampaignReport {
   // Errors that said the job may exist (request_sent(), outcome_unknown()) when the server
   // processed none: not a violation, but the caller is sent looking for nothing.
   std::map<std::string, std::size_t> needless_doubt;
-  bool outcome_unknown_checked = false;  // whether pixxel::Error::outcome_unknown() exists
+  bool outcome_unknown_checked = false;
+  // Calls whose server died before it could say what it processed (each chunk of calls has a
+  // server of its own); they are counted in `calls` but judged by nothing.
+  std::size_t unjudged = 0;
+  std::size_t server_deaths = 0;  // whether pixxel::Error::outcome_unknown() exists
   std::vector<Violation> violations;
   std::chrono::milliseconds elapsed{0};
 

@@ -85,7 +85,9 @@ function resetConnection(req) {
   if (!socket) return;
   const front = frontOf.get(socket.remotePort);
   if (front && !front.destroyed) front.resetAndDestroy();
-  socket.destroy();
+  const session = sessionOf(req);
+  if (session) session.destroy();
+  else socket.destroy();
 }
 
 function closeConnection(req) {
