@@ -74,7 +74,7 @@ std::optional<Failure> failure_of(Call call) {
 // POST goes out on a new one, is processed, and its connection is closed without an answer.
 NodeTlsServer::Options refusal_then_reset() {
   NodeTlsServer::Options o;
-  o.script = "GET:ok,refuse,ok-close;POST:drop-after-process";
+  o.plan = "GET:ok,refuse,ok-close;POST:drop-after-process";
   return o;
 }
 
@@ -113,7 +113,7 @@ TEST(RefusedStreamTest, ALaterProcessedAsyncPostOnTheSameHandleIsNotSentAgain) {
 // been processed.
 TEST(RefusedStreamTest, ARefusedPostOnAFreshConnectionIsSentAgainAndProcessedOnce) {
   NodeTlsServer::Options o;
-  o.script = "POST:refuse";
+  o.plan = "POST:refuse";
   NodeTlsServer server(o);
   PixxelClient client(tls_options(server));
   EXPECT_EQ(client.create_job("wf", "p1").created_by, "p1");

@@ -14,7 +14,7 @@
 //   --close                    HTTP/1.1: answer with `Connection: close` (a new TLS
 //                              connection, and so a resumption, per request)
 //   --latency MS               answer each request that long after it arrived
-//   --script SCRIPT            what to do with each request of a method, in turn, e.g.
+//   --plan PLAN                what to do with each request of a method, in turn, e.g.
 //                              "GET:ok,refuse,ok-close;POST:drop-after-process": `ok`
 //                              answers; `refuse` refuses the stream (RST_STREAM
 //                              REFUSED_STREAM, HTTP/2 only: never processed); `ok-close`
@@ -30,7 +30,7 @@ const http2 = require('http2');
 const https = require('https');
 const readline = require('readline');
 
-const args = {protocols: 'h2', goawayEvery: 0, latency: 0, script: {}};
+const args = {protocols: 'h2', goawayEvery: 0, latency: 0, plan: {}};
 for (let i = 2; i < process.argv.length; i += 2) {
   const name = process.argv[i];
   const value = process.argv[i + 1];
@@ -39,10 +39,10 @@ for (let i = 2; i < process.argv.length; i += 2) {
   else if (name === '--protocols') args.protocols = value;
   else if (name === '--goaway-every') args.goawayEvery = Number(value);
   else if (name === '--latency') args.latency = Number(value);
-  else if (name === '--script') {
+  else if (name === '--plan') {
     for (const part of value.split(';').filter((p) => p)) {
       const [method, actions] = part.split(':');
-      args.script[method] = actions.split(',');
+      args.plan[method] = actions.split(',');
     }
   }
   else if (name === '--close') {
@@ -70,13 +70,13 @@ const stats = {
 };
 const seen = new Set();
 let open = 0;
-// For --script: how many requests of each method came.
-const scriptCount = {};
+// For --plan: how many requests of each method came.
+const planCount = {};
 
-function scriptAction(req) {
-  const list = args.script[req.method];
+function planned(req) {
+  const list = args.plan[req.method];
   if (!list) return 'ok';
-  const n = scriptCount[req.method] = (scriptCount[req.method] || 0) + 1;
+  const n = planCount[req.method] = (planCount[req.method] || 0) + 1;
   return list[n - 1] || 'ok';
 }
 
@@ -131,7 +131,7 @@ function refuse(req) {
 
 function handle(req, res) {
   if (refuse(req)) return;
-  const action = scriptAction(req);
+  const action = planned(req);
   if (action === 'refuse' && req.httpVersionMajor === 2) {
     stats.refused++;
     req.stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
