@@ -56,6 +56,7 @@ const processedBy = new Map();  // workflow id -> create-job POSTs processed
 const arrivals = new Map();     // workflow id -> create-job POSTs arrived
 const jobs = new Map();         // job id -> {workflow, project, hop, failuresLeft}
 const goawayLast = new WeakMap();   // HTTP/2 session -> last stream id of its GOAWAY
+const committedUpTo = new WeakMap();  // HTTP/2 session -> highest stream id it processed
 const tcpOf = new Map();            // remote port -> the TLS socket
 const frontOf = new Map();          // the TLS server's remote port -> the client's TCP socket
 let open = 0;
@@ -130,10 +131,19 @@ function create(req, res, workflow, project) {
   const behaviour = seeOther || arrived <= times ? name : 'ok';
   if (behaviour !== 'ok') applied(behaviour);
 
+  // A GOAWAY is a promise, kept for requests that arrived before it and are only now read
+  // to their end: none above its last stream id is processed.
+  const ownSession = h2 ? sessionOf(req) : null;
+  if (ownSession && goawayLast.has(ownSession) && req.stream.id > goawayLast.get(ownSession)) {
+    return refuseStream(req);
+  }
   const goaway = /^goaway(\d+)$/.exec(behaviour);
   if (goaway && h2) {
-    const last = Math.max(0, req.stream.id - 2 * Number(goaway[1]));
     const session = sessionOf(req);
+    // Never below a stream already processed: a GOAWAY whose last stream id is below one the
+    // server processed would be a lie (RFC 9113, 6.8) that no client can see through.
+    const last = Math.max(0, req.stream.id - 2 * Number(goaway[1]),
+                          committedUpTo.get(session) || 0);
     if (!goawayLast.has(session)) {
       stats.goaways++;
       goawayLast.set(session, last);
@@ -161,6 +171,9 @@ function create(req, res, workflow, project) {
       break;
   }
   const job = commit(workflow, project);
+  if (ownSession) {
+    committedUpTo.set(ownSession, Math.max(committedUpTo.get(ownSession) || 0, req.stream.id));
+  }
   if (seeOther) {
     jobs.set(job.id, {workflow, project, hop: seeOther[1], failuresLeft: times});
     const path = `/v0/workflows/${encodeURIComponent(workflow)}/jobs/${job.id}`;
