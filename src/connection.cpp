@@ -77,12 +77,13 @@ CallSpec RealConnection::spec(HttpRequest request, const CallOptions& call) cons
 Job RealConnection::create_job(std::string_view workflow_id, std::string_view project_id,
                                const CallOptions& options) {
   return call_and_decode(spec(create_job_request(settings_, workflow_id, project_id), options),
-                &decode_job);
+                         &decode_job);
 }
 
 Job RealConnection::get_job(std::string_view workflow_id, std::string_view job_id,
                             const CallOptions& options) {
-  return call_and_decode(spec(get_job_request(settings_, workflow_id, job_id), options), &decode_job);
+  return call_and_decode(spec(get_job_request(settings_, workflow_id, job_id), options),
+                         &decode_job);
 }
 
 std::future<Job> RealConnection::create_job_async(std::string_view workflow_id,
@@ -174,7 +175,8 @@ Project RealConnection::get_project(std::string_view project_id, const CallOptio
 }
 
 std::string RealConnection::ping(const CallOptions& options) {
-  return call_and_decode(spec(build_request(settings_, endpoints::kPing, {}), options), &decode_ping);
+  return call_and_decode(spec(build_request(settings_, endpoints::kPing, {}), options),
+                         &decode_ping);
 }
 
 namespace {

@@ -6,10 +6,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <optional>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -113,23 +113,22 @@ class RealConnection final : public Connection {
     }
     std::optional<std::chrono::system_clock::time_point> paid_since;
     if (!is_idempotent(call_spec.request.method)) paid_since = std::chrono::system_clock::now();
-    run_async(
-        settings_, engine(), std::move(call_spec),
-        [this, decoder, paid_since, done = std::move(done)](HttpResponse response,
-                                                             std::exception_ptr error) {
-          if (error) {
-            done(std::nullopt, error);
-            return;
-          }
-          std::optional<T> value;
-          try {
-            value = decode(response, decoder, paid_since);
-          } catch (...) {
-            done(std::nullopt, std::current_exception());
-            return;
-          }
-          done(std::move(value), nullptr);
-        });
+    run_async(settings_, engine(), std::move(call_spec),
+              [this, decoder, paid_since, done = std::move(done)](HttpResponse response,
+                                                                  std::exception_ptr error) {
+                if (error) {
+                  done(std::nullopt, error);
+                  return;
+                }
+                std::optional<T> value;
+                try {
+                  value = decode(response, decoder, paid_since);
+                } catch (...) {
+                  done(std::nullopt, std::current_exception());
+                  return;
+                }
+                done(std::move(value), nullptr);
+              });
   }
 
   // start_async, answered through a future.

@@ -132,10 +132,10 @@ TEST(AsyncTest, ApiErrorsArriveThroughTheFuture) {
 
 TEST(AsyncTest, DecodeAndArgumentErrorsArriveThroughTheFuture) {
   TestServer server;
-  server.http().Post(R"(/v0/workflows/([^/]+)/jobs)",
-                     [](const httplib::Request&, httplib::Response& res) {
-                       res.set_content(R"({"id": "j", "tasks": [{"progress": []}]})", "application/json");
-                     });
+  server.http().Post(
+      R"(/v0/workflows/([^/]+)/jobs)", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(R"({"id": "j", "tasks": [{"progress": []}]})", "application/json");
+      });
   server.start();
   PixxelClient client(options_for(server.url()));
   try {

@@ -162,9 +162,7 @@ Outcome decode_bytes(const Case& c) {
   using pixxel::internal::decode_body;
   if (c.decoder == "job") return run([&] { return decode_body<Job>(c.body, {}, false); });
   if (c.decoder == "job_list") {
-    return run([&] {
-      return decode_body<pixxel::internal::JobListDraft>(c.body, {}, false).jobs;
-    });
+    return run([&] { return decode_body<pixxel::internal::JobListDraft>(c.body, {}, false).jobs; });
   }
   return run([&] { return decode_body<DownloadLink>(c.body, {}, false); });
 }
@@ -330,8 +328,7 @@ std::vector<DeepCase> deep_cases() {
   // Each job has its id, which an answer must carry (IdentityTest).
   return {{R"({"surprise": @, "id": "j"})", "", ""},
           {R"({"id": "j", "spec": @})", "spec", too_deep},
-          {R"({"id": "j", "tasks": [{"result": [1], "inputs": @}]})", "tasks[0].inputs",
-           too_deep},
+          {R"({"id": "j", "tasks": [{"result": [1], "inputs": @}]})", "tasks[0].inputs", too_deep},
           {R"({"id": "j", "status": @})", "status", "expected a string or a number, got an array"},
           {R"({"id": "j", "tasks": [{"depends_on": [@]}]})", "tasks[0].depends_on[0]",
            "expected a string or a number, got an array"},

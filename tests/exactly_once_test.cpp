@@ -18,8 +18,8 @@
 
 #include <gtest/gtest.h>
 
-#include "pixxel/pixxel.hpp"
 #include "mock_server.hpp"
+#include "pixxel/pixxel.hpp"
 #include "support/fake_transport.hpp"
 #include "support/node_tls_server.hpp"
 #include "support/test_server.hpp"
@@ -88,8 +88,8 @@ TEST(RefusedStreamTest, ALaterProcessedPostOnTheSameHandleIsNotSentAgain) {
   EXPECT_EQ(stats.refused, 1) << "the test did not go through a refusal";
   EXPECT_EQ(stats.processed, 1);
   EXPECT_EQ(stats.duplicates, 0);
-  ASSERT_TRUE(failure.has_value()) << "a job came back, but its POST was processed "
-                                   << stats.processed << " times";
+  ASSERT_TRUE(failure.has_value())
+      << "a job came back, but its POST was processed " << stats.processed << " times";
   EXPECT_TRUE(failure->outcome_unknown) << failure->what;
   EXPECT_TRUE(failure->has_sent_at);
 }
@@ -104,8 +104,8 @@ TEST(RefusedStreamTest, ALaterProcessedAsyncPostOnTheSameHandleIsNotSentAgain) {
   EXPECT_EQ(stats.refused, 1) << "the test did not go through a refusal";
   EXPECT_EQ(stats.processed, 1);
   EXPECT_EQ(stats.duplicates, 0);
-  ASSERT_TRUE(failure.has_value()) << "a job came back, but its POST was processed "
-                                   << stats.processed << " times";
+  ASSERT_TRUE(failure.has_value())
+      << "a job came back, but its POST was processed " << stats.processed << " times";
   EXPECT_TRUE(failure->outcome_unknown) << failure->what;
 }
 
@@ -126,21 +126,20 @@ TEST(RefusedStreamTest, ARefusedPostOnAFreshConnectionIsSentAgainAndProcessedOnc
 class RedirectedCreate {
  public:
   explicit RedirectedCreate(int get_status, std::string location = {}) {
-    server_.http().Post("/v0/workflows/wf/jobs", [this, location](const httplib::Request&,
+    server_.http().Post(
+        "/v0/workflows/wf/jobs", [this, location](const httplib::Request&, httplib::Response& res) {
+          ++posts_;
+          res.status = 303;
+          res.set_header("Location", location.empty() ? "/v0/workflows/wf/jobs/job-1" : location);
+        });
+    server_.http().Get("/v0/workflows/wf/jobs/job-1", [get_status](const httplib::Request&,
                                                                    httplib::Response& res) {
-      ++posts_;
-      res.status = 303;
-      res.set_header("Location", location.empty() ? "/v0/workflows/wf/jobs/job-1" : location);
+      res.status = get_status;
+      if (get_status == 429 || get_status == 503) {
+        res.set_header("Retry-After", "0");
+      }
+      res.set_content(R"({"error":{"code":"busy","message":"busy"}})", "application/json");
     });
-    server_.http().Get("/v0/workflows/wf/jobs/job-1",
-                       [get_status](const httplib::Request&, httplib::Response& res) {
-                         res.status = get_status;
-                         if (get_status == 429 || get_status == 503) {
-                           res.set_header("Retry-After", "0");
-                         }
-                         res.set_content(R"({"error":{"code":"busy","message":"busy"}})",
-                                         "application/json");
-                       });
     server_.start();
   }
   std::string url() const { return server_.url(); }
@@ -281,9 +280,9 @@ TEST(ProxyTest, ATunnelRefusedByTheProxyIsNotSentAndNamesTheProxy) {
   } catch (const TransportError& e) {
     EXPECT_FALSE(e.request_sent()) << e.what();
     EXPECT_FALSE(e.outcome_unknown()) << e.what();
-    EXPECT_NE(std::string(e.what()).find("through the proxy 127.0.0.1:" +
-                                         std::to_string(proxy.port())),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("through the proxy 127.0.0.1:" + std::to_string(proxy.port())),
+        std::string::npos)
         << e.what();
     EXPECT_NE(std::string(e.what()).find("refused the tunnel (CONNECT answered 502)"),
               std::string::npos)
@@ -334,25 +333,29 @@ INSTANTIATE_TEST_SUITE_P(
     Answers, OutcomeTest,
     ::testing::Values(
         OutcomeCase{"ServerError500",
-                    [](auto& fake) { fake.then_answer(500, R"({"error":{"message":"boom"}})"); }, true},
-        OutcomeCase{"BadGateway502", [](auto& fake) { fake.then_answer(502, "bad gateway"); }, true},
+                    [](auto& fake) { fake.then_answer(500, R"({"error":{"message":"boom"}})"); },
+                    true},
+        OutcomeCase{"BadGateway502", [](auto& fake) { fake.then_answer(502, "bad gateway"); },
+                    true},
         OutcomeCase{"GatewayTimeout504", [](auto& fake) { fake.then_answer(504, ""); }, true},
         OutcomeCase{"Unavailable503", [](auto& fake) { fake.then_answer(503, ""); }, false},
         OutcomeCase{"RateLimited429", [](auto& fake) { fake.then_answer(429, ""); }, false},
         OutcomeCase{"BadRequest400", [](auto& fake) { fake.then_answer(400, ""); }, false},
         OutcomeCase{"Forbidden403", [](auto& fake) { fake.then_answer(403, ""); }, false},
         OutcomeCase{"Conflict409", [](auto& fake) { fake.then_answer(409, ""); }, false},
-        OutcomeCase{"SentWithoutAnswer",
-                    [](auto& fake) { fake.then_throw(TransportError("reset after sending", true)); },
-                    true},
+        OutcomeCase{
+            "SentWithoutAnswer",
+            [](auto& fake) { fake.then_throw(TransportError("reset after sending", true)); }, true},
         OutcomeCase{"TimedOutAfterSending",
                     [](auto& fake) { fake.then_throw(TimeoutError("timed out", true)); }, true},
-        OutcomeCase{"NeverSent",
-                    [](auto& fake) { fake.then_throw(TransportError("connection refused", false)); },
-                    false},
+        OutcomeCase{
+            "NeverSent",
+            [](auto& fake) { fake.then_throw(TransportError("connection refused", false)); },
+            false},
         OutcomeCase{"AnswerThatDoesNotDecode",
                     [](auto& fake) { fake.then_answer(200, R"({"message":"ok"})"); }, true},
-        OutcomeCase{"AnswerThatIsNotJson", [](auto& fake) { fake.then_answer(201, "<html>"); }, true},
+        OutcomeCase{"AnswerThatIsNotJson", [](auto& fake) { fake.then_answer(201, "<html>"); },
+                    true},
         OutcomeCase{"RedirectThenServerError",
                     [](auto& fake) {
                       fake.then_answer(303, "", {{"Location", "/v0/workflows/wf/jobs/job-1"}});

@@ -1011,9 +1011,9 @@ TEST(DecodeTest, DecodeJobRejectsABodyThatIsNotAnObject) {
 }
 
 TEST(DecodeTest, DecodeJobNamesThePathOfABadValue) {
-  const auto e = body_error(
-      [] { pixxel::internal::decode_job(
-        R"({"id": "j", "tasks": [{}, {}, {}, {"progress": {"x": 1}}]})"); });
+  const auto e = body_error([] {
+    pixxel::internal::decode_job(R"({"id": "j", "tasks": [{}, {}, {}, {"progress": {"x": 1}}]})");
+  });
   EXPECT_EQ(e.path(), "tasks[3].progress");
   EXPECT_EQ(e.reason(), "expected a number, got an object");
 }
@@ -1026,10 +1026,10 @@ TEST(DecodeTest, DecodeDownloadLinkTakesEitherWorkflowIdSpelling) {
                 R"({"id": "d", "job_id": "j", "workflow_id": "w", "status": "pending",
                     "signed_url": ""})"),
             (pixxel::DownloadLink{"d", "pending", "", "w", "j"}));
-  EXPECT_EQ(pixxel::internal::decode_download_link(
-                R"({"id": "d", "workflow_id": "", "workflowId": "w"})")
-                .workflow_id,
-            "w");
+  EXPECT_EQ(
+      pixxel::internal::decode_download_link(R"({"id": "d", "workflow_id": "", "workflowId": "w"})")
+          .workflow_id,
+      "w");
 }
 
 TEST(DecodeTest, DecodeDownloadLinkRejectsBadBodies) {
@@ -1105,7 +1105,8 @@ TEST(IdentityTest, AnAnswerWithoutItsIdIsADecodeErrorAtThatPath) {
   EXPECT_EQ(e.path(), "id");
   e = body_error([] { pixxel::internal::decode_project(R"({"project": {"name": "p"}})"); });
   EXPECT_EQ(e.path(), "project.id");
-  e = body_error([] { pixxel::internal::decode_project_page(R"({"projects": [{}], "count": 1})"); });
+  e = body_error(
+      [] { pixxel::internal::decode_project_page(R"({"projects": [{}], "count": 1})"); });
   EXPECT_EQ(e.path(), "projects[0].id");
 }
 

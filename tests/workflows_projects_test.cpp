@@ -165,10 +165,9 @@ TEST_F(WorkflowsProjectsTest, DecodeErrorsNameTheJsonPath) {
   };
   EXPECT_EQ(path_of(R"({"estimated_cost": {}})", [](PixxelClient& c) { c.estimate_cost("w"); }),
             "estimated_cost");
-  EXPECT_EQ(
-      path_of(R"({"workflows": [{"id": "a"}, {"id": "b", "name": []}]})",
-              [](PixxelClient& c) { c.list_workflows(); }),
-      "workflows[1].name");
+  EXPECT_EQ(path_of(R"({"workflows": [{"id": "a"}, {"id": "b", "name": []}]})",
+                    [](PixxelClient& c) { c.list_workflows(); }),
+            "workflows[1].name");
   EXPECT_EQ(path_of(R"({"workflows": [], "pagination": {"total": "many"}})",
                     [](PixxelClient& c) { c.list_workflows(); }),
             "pagination.total");

@@ -69,9 +69,7 @@ class PIXXEL_EXPORT Error : public std::runtime_error {
   /// When the request that may have acted was sent (UTC, this machine's clock), when known:
   /// the start of the first attempt that reached the server. Set on every error whose
   /// `outcome_unknown()` is true.
-  std::optional<std::chrono::system_clock::time_point> sent_at() const noexcept {
-    return sent_at_;
-  }
+  std::optional<std::chrono::system_clock::time_point> sent_at() const noexcept { return sent_at_; }
 
  private:
   friend struct internal::ErrorOutcome;

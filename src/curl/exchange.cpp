@@ -246,8 +246,8 @@ CurlExchange::CurlExchange(EasyHandle& handle, const HttpRequest& request,
   }
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, handle.header_list_.get());
 
-  const bool https_automatic = options.http_version == HttpVersion::automatic &&
-                               request.url.compare(0, 8, "https://") == 0;
+  const bool https_automatic =
+      options.http_version == HttpVersion::automatic && request.url.compare(0, 8, "https://") == 0;
   // In a multi handle, wait for a connection being set up that may turn out to multiplex
   // (ALPN says so at the end of its TLS handshake) rather than open one more per request.
   // Not without TLS: there libcurl learns that a connection does not multiplex only from its

@@ -62,11 +62,11 @@ class CurlExchange {
   // Sets every per-request option of `handle` (made by new_easy_handle with the same
   // `options`) for `request`. A handle whose last request did not end cleanly after one send
   // is replaced by a new one first (its CURL* changes): libcurl keeps state from a transfer
-  // that curl_easy_reset does not clear (state.refused_stream, state.retrycount in 7.88). `handle` must outlive the exchange; `request` (and `sink`) must
-  // outlive the transfer (nothing is copied). With a sink, a 2xx body streams into it instead
-  // of being kept.
-  CurlExchange(EasyHandle& handle, const HttpRequest& request,
-               const CurlTransportOptions& options, const StreamSink* sink = nullptr);
+  // that curl_easy_reset does not clear (state.refused_stream, state.retrycount in 7.88). `handle`
+  // must outlive the exchange; `request` (and `sink`) must outlive the transfer (nothing is
+  // copied). With a sink, a 2xx body streams into it instead of being kept.
+  CurlExchange(EasyHandle& handle, const HttpRequest& request, const CurlTransportOptions& options,
+               const StreamSink* sink = nullptr);
   CurlExchange(const CurlExchange&) = delete;
   CurlExchange& operator=(const CurlExchange&) = delete;
 

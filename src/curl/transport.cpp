@@ -1,7 +1,7 @@
 #include <array>
 #include <chrono>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 

@@ -98,7 +98,10 @@ class Decoder {
   // `require_identity`: an object without its model's identity fails (answers); a caller's
   // own value (from_json) may leave it out.
   Decoder(const Table& root_table, void* root, std::string_view secret, bool require_identity)
-      : root_table_(&root_table), root_(root), secret_(secret), require_identity_(require_identity) {
+      : root_table_(&root_table),
+        root_(root),
+        secret_(secret),
+        require_identity_(require_identity) {
     frames_.reserve(8);
   }
 
@@ -342,7 +345,9 @@ class Decoder {
   // An object without its model's identity is not that model (see schema.hpp).
   void check_identity(Frame& top) {
     const int identity = top.table->identity;
-    if (!require_identity_ || identity < 0 || has(top, identity) || has(top, top.table->identity_or)) return;
+    if (!require_identity_ || identity < 0 || has(top, identity) ||
+        has(top, top.table->identity_or))
+      return;
     top.field = identity;
     report(current_path(), "missing: an answer without its `" +
                                std::string(top.table->fields[identity].key) +

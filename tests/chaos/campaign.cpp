@@ -62,10 +62,10 @@ const char* name(Policy p) { return p == Policy::standard ? "default" : "retry_n
 // Weights of the server's behaviours (chaos_server.js says what each does). "ok" keeps enough
 // calls healthy that connections live long enough to be pooled, refused and reused.
 const std::vector<std::pair<const char*, int>> kBehaviours = {
-    {"ok", 28},        {"goaway0", 3},   {"goaway1", 3},     {"goaway2", 3},
-    {"refuse", 9},     {"refuseclose", 5}, {"resetafter", 9}, {"closeafter", 5},
-    {"s503", 6},       {"s429", 5},      {"s500", 4},        {"see503", 4},
-    {"see429", 4},     {"see500", 3},    {"seerefused", 3},  {"seeok", 3},
+    {"ok", 28},    {"goaway0", 3},     {"goaway1", 3},    {"goaway2", 3},
+    {"refuse", 9}, {"refuseclose", 5}, {"resetafter", 9}, {"closeafter", 5},
+    {"s503", 6},   {"s429", 5},        {"s500", 4},       {"see503", 4},
+    {"see429", 4}, {"see500", 3},      {"seerefused", 3}, {"seeok", 3},
 };
 
 struct Call {
@@ -231,8 +231,8 @@ class Campaign {
 
   CampaignReport run() {
     const auto start = Clock::now();
-    const auto proxy_calls = static_cast<std::size_t>(
-        static_cast<double>(options_.calls) * std::clamp(options_.proxy_share, 0.0, 1.0));
+    const auto proxy_calls = static_cast<std::size_t>(static_cast<double>(options_.calls) *
+                                                      std::clamp(options_.proxy_share, 0.0, 1.0));
     const std::size_t direct_calls = options_.calls - proxy_calls;
     const auto budget = options_.time_budget;
     const auto direct_deadline =
@@ -243,8 +243,7 @@ class Campaign {
     const auto deadline = budget.count() > 0 ? start + budget : Clock::time_point::max();
     run_chunks(Route::direct, direct_calls, direct_deadline);
     run_chunks(Route::proxy, proxy_calls, deadline);
-    report_.elapsed =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    report_.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     return std::move(report_);
   }
 
@@ -382,13 +381,11 @@ class Campaign {
       return;
     }
     if (options_.progress) {
-      *options_.progress << "chaos: " << name(route) << " phase: " << calls.size()
-                         << " calls; the server's count took "
-                         << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
-                                                                                  asked)
-                                .count()
-                         << " ms (" << answer.at("open") << " connections left open)"
-                         << std::endl;
+      *options_.progress
+          << "chaos: " << name(route) << " phase: " << calls.size()
+          << " calls; the server's count took "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - asked).count()
+          << " ms (" << answer.at("open") << " connections left open)" << std::endl;
     }
     const auto& counts = answer.at("counts");
     for (const Call& call : calls) {
@@ -434,7 +431,8 @@ class Campaign {
       }
       if (!call.job && !call.not_sent && call.unknown != false && processed == 0) {
         const bool refused_connect = call.proxy_faults.find("connect_refused") != std::string::npos;
-        ++report_.needless_doubt[call.outcome + (refused_connect ? ", a CONNECT refused meanwhile" : "")];
+        ++report_.needless_doubt[call.outcome +
+                                 (refused_connect ? ", a CONNECT refused meanwhile" : "")];
       }
     }
     if (broken.empty()) return;
@@ -498,8 +496,8 @@ void CampaignReport::print(std::ostream& out) const {
   print_counts(out, faults);
   out << "outcomes:\n";
   print_counts(out, outcomes);
-  out << "outcome_unknown() checked: " << (outcome_unknown_checked ? "yes" : "no (not in the SDK yet)")
-      << "\n";
+  out << "outcome_unknown() checked: "
+      << (outcome_unknown_checked ? "yes" : "no (not in the SDK yet)") << "\n";
   out << "said the job may exist though none was processed (not violations):\n";
   print_counts(out, needless_doubt);
   out << "duplicates found: " << duplicates << "\n";

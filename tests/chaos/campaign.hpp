@@ -44,14 +44,14 @@ struct CampaignOptions {
 struct Violation {
   std::uint64_t seed = 0;
   std::size_t call = 0;
-  std::string path;       // blocking or async
-  std::string http;       // h2 or http/1.1 (asked for)
-  std::string route;      // direct or https_proxy
-  std::string policy;     // default or retry_non_idempotent
-  std::string fault;      // the server's behaviour and the proxy faults fired meanwhile
-  std::string client;     // what the client said
-  long processed = 0;     // what the server processed
-  std::string rule;       // the invariant broken
+  std::string path;    // blocking or async
+  std::string http;    // h2 or http/1.1 (asked for)
+  std::string route;   // direct or https_proxy
+  std::string policy;  // default or retry_non_idempotent
+  std::string fault;   // the server's behaviour and the proxy faults fired meanwhile
+  std::string client;  // what the client said
+  long processed = 0;  // what the server processed
+  std::string rule;    // the invariant broken
 };
 
 struct CampaignReport {

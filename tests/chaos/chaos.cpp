@@ -32,8 +32,8 @@ int main(int argc, char** argv) {
       const std::string arg = argv[i];
       const bool has_value = i + 1 < argc;
       if (arg == "--budget" && has_value) {
-        options.time_budget = std::chrono::milliseconds(
-            static_cast<long long>(std::stod(argv[++i]) * 1000));
+        options.time_budget =
+            std::chrono::milliseconds(static_cast<long long>(std::stod(argv[++i]) * 1000));
       } else if (arg == "--timeout" && has_value) {
         options.attempt_timeout = options.connect_timeout =
             std::chrono::milliseconds(std::stoll(argv[++i]));

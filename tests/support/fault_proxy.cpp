@@ -125,7 +125,8 @@ std::map<std::string, std::size_t> FaultProxy::fired() const {
 
 void FaultProxy::record(const Fault& fault) {
   std::string key = fault_kind_name(fault.kind);
-  if (fault.kind != FaultKind::connect_refused) key += std::string(" ") + direction_name(fault.direction);
+  if (fault.kind != FaultKind::connect_refused)
+    key += std::string(" ") + direction_name(fault.direction);
   std::lock_guard<std::mutex> lock(mutex_);
   ++fired_[key];
   ++fired_total_;
@@ -183,8 +184,8 @@ int FaultProxy::read_connect(int client, const Fault& fault) {
   int port = -1;
   const auto space = head.find(' ', 8);
   const auto colon = head.rfind(':', space);
-  if (head.rfind("CONNECT ", 0) == 0 && space != std::string::npos &&
-      colon != std::string::npos && colon > 8) {
+  if (head.rfind("CONNECT ", 0) == 0 && space != std::string::npos && colon != std::string::npos &&
+      colon > 8) {
     port = std::atoi(head.substr(colon + 1, space - colon - 1).c_str());
   }
   if (port <= 0 || port > 65535) {

@@ -47,8 +47,8 @@ const char* direction_name(Direction direction);
 class FaultProxy {
  public:
   struct Options {
-    int upstream_port = 0;        // on 127.0.0.1; unused with connect_proxy
-    bool connect_proxy = false;   // expect an HTTP CONNECT first, as an https proxy
+    int upstream_port = 0;       // on 127.0.0.1; unused with connect_proxy
+    bool connect_proxy = false;  // expect an HTTP CONNECT first, as an https proxy
     // Called once per accepted connection (0-based, in accept order), on the accept thread.
     std::function<Fault(std::size_t connection)> plan;
     // A stalled or cut connection is closed after this at the latest, so that a client
