@@ -81,20 +81,6 @@ bool may_have_acted(const HttpResponse& response, const std::exception_ptr& fail
   } catch (const ApiError& e) {
     return e.status_code() != 429 && e.status_code() != 503;
   } catch (...) {
-    return true;
-  }
-}
-
-// Whether an attempt of a paid request whose first hop had no answer (it ended with
-// `failure`) may have reached the server.
-bool failure_may_have_acted(const std::exception_ptr& failure) {
-  try {
-    std::rethrow_exception(failure);
-  } catch (const CancelledError& e) {
-    return e.request_sent();
-  } catch (const TransportError& e) {
-    return e.request_sent();
-  } catch (...) {
     // A 2xx the call could not take (too large, shorter than announced): it was processed.
     return true;
   }
@@ -124,7 +110,7 @@ void Attempts::note_outcome(int status, const std::exception_ptr& failure) {
     // 4xx: refused; 503: not done (RFC 9110 15.6.4). Any other 5xx may come after the work.
     unknown_ = status >= 500 && status != 503;
   } else if (failure) {
-    unknown_ = failure_may_have_acted(failure);
+    unknown_ = may_have_acted({}, failure);
   }
 }
 
@@ -142,7 +128,7 @@ std::exception_ptr Attempts::cancelled_error() const {
 
 std::exception_ptr Attempts::abandon(std::exception_ptr error) {
   if (!error) return error;
-  if (failure_may_have_acted(error)) {
+  if (may_have_acted({}, error)) {
     sent_ = true;
     if (!sent_at_) sent_at_ = started_wall_;
   }
