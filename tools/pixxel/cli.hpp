@@ -46,6 +46,13 @@ struct Arguments {
   bool allow_insecure_http = false;
   double request_timeout = 0;  // seconds; used only when given
   int retries = 0;             // used only when given
+  // Where the key and the server came from (main.cpp sets these once the profile is applied):
+  // printed commands choose the same again, errors name them.
+  std::string profile_flag;    // --profile NAME, as given on the command line
+  bool api_key_flag = false;   // --api-key was on the command line
+  bool base_url_flag = false;  // --base-url was on the command line
+  std::string key_profile;     // `profile "NAME" in FILE` when a profile gave the key
+  std::string url_profile;     // the same for the base URL
   // Command arguments (each command reads its own).
   std::string workflow;
   std::string job;
@@ -159,7 +166,8 @@ class Cli {
   pixxel::Job wait_for(const std::string& job_id, const pixxel::Job* known,
                        std::optional<Clock::time_point> deadline, const std::string& resume);
 
-  // `pixxel` with the global options that choose the server, then `words`, quoted.
+  // `pixxel` with the global options that chose this run's key and server, then `words`,
+  // quoted.
   std::string command(std::initializer_list<std::string> words) const;
 
   // `call()`, made again after a failure that the retry rules retry for a GET (429, 5xx,

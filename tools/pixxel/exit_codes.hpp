@@ -43,8 +43,10 @@ enum ExitCode : int {
 struct ErrorContext {
   bool json = false;                                 // report errors as JSON
   bool key_given = true;                             // a key came from somewhere
-  std::string key_source = "PIXXEL_API_KEY";         // "--api-key" or "PIXXEL_API_KEY"
-  std::string base_url_source;                       // "--base-url", "PIXXEL_BASE_URL" or empty
+  // "--api-key", "PIXXEL_API_KEY", or `profile "NAME" in FILE`.
+  std::string key_source = "PIXXEL_API_KEY";
+  // "--base-url", "PIXXEL_BASE_URL", `profile "NAME" in FILE`, or empty.
+  std::string base_url_source;
   std::chrono::milliseconds max_retry_after{60000};  // the longest Retry-After honoured
 };
 
@@ -85,9 +87,12 @@ inline ErrorReport describe_current_exception(const ErrorContext& context = {}) 
     r.request_id = e.request_id();
     r.retry_after = e.retry_after();
   };
+  // key_source is a flag, a variable, or `profile "NAME" in FILE`.
+  const bool key_from_profile = context.key_source.rfind("profile ", 0) == 0;
   const std::string key_advice =
-      "check " + std::string(context.key_source == "--api-key" ? "the key given with --api-key"
-                                                               : context.key_source);
+      "check " + (context.key_source == "--api-key" ? std::string("the key given with --api-key")
+                  : key_from_profile                ? "the api_key of " + context.key_source
+                                                    : context.key_source);
   try {
     throw;
   } catch (const pixxel::ConfigurationError& e) {

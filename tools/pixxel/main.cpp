@@ -259,9 +259,15 @@ int main(int argc, char** argv) {
   std::optional<Cli> running;
   try {
     if (profiles->parsed()) return pixxel_cli::print_profiles(std::cout);
-    pixxel_cli::apply_profile(
+    args.profile_flag = profile.value_or("");
+    // An empty value means "not set" to the client, which then looks further.
+    args.api_key_flag = !args.api_key.empty();
+    args.base_url_flag = !args.base_url.empty();
+    const pixxel_cli::AppliedProfile applied = pixxel_cli::apply_profile(
         profile, {app.get_option_no_throw("--api-key"), app.get_option_no_throw("--base-url"),
                   app.get_option_no_throw("--timeout"), app.get_option_no_throw("--retries")});
+    if (applied.api_key) args.key_profile = applied.where();
+    if (applied.base_url) args.url_profile = applied.where();
     Cli& cli = running.emplace(args, line, interrupts.token());
     cli.connect(*request_timeout, *retries, /*keyless=*/ping->parsed());
     if (create->parsed()) return cli.create(max_cost->count() > 0);

@@ -135,9 +135,9 @@ std::string names_of(const ConfigFile& file) {
 
 // Gives an option not given on the command line the profile's value, through the option
 // itself, so that its check (a range, a number) applies as it would to the flag.
-void fill(CLI::Option* option, const std::optional<std::string>& value, const Profile& profile,
+bool fill(CLI::Option* option, const std::optional<std::string>& value, const Profile& profile,
           const ConfigFile& file, const char* setting, bool secret) {
-  if (option == nullptr || !value || option->count() > 0) return;
+  if (option == nullptr || !value || option->count() > 0) return false;
   try {
     option->add_result(*value);
     option->run_callback();
@@ -148,6 +148,7 @@ void fill(CLI::Option* option, const std::optional<std::string>& value, const Pr
     throw ConfigurationError(
         what + (secret ? std::string(" is not valid") : ": " + pixxel_jobs::printable(e.what())));
   }
+  return true;
 }
 
 }  // namespace
@@ -171,7 +172,12 @@ ConfigFile load_config(const std::string& path) {
   return Parser(path).parse(in);
 }
 
-void apply_profile(const std::optional<std::string>& flag_profile, const ProfileTargets& targets) {
+std::string AppliedProfile::where() const {
+  return "profile \"" + pixxel_jobs::printable(name) + "\" in " + pixxel_jobs::printable(path);
+}
+
+AppliedProfile apply_profile(const std::optional<std::string>& flag_profile,
+                             const ProfileTargets& targets) {
   const std::string path = config_path();
   std::string name;
   bool above_environment = false;
@@ -183,7 +189,7 @@ void apply_profile(const std::optional<std::string>& flag_profile, const Profile
   }
   ConfigFile file = load_config(path);
   if (name.empty()) name = file.default_profile;
-  if (name.empty()) return;
+  if (name.empty()) return {};
   const std::string where = path.empty() ? std::string("no config file (set PIXXEL_CONFIG)")
                                          : pixxel_jobs::printable(path);
   if (!file.exists) {
@@ -202,10 +208,16 @@ void apply_profile(const std::optional<std::string>& flag_profile, const Profile
   // environment does not override.
   const bool env_key = !above_environment && !env("PIXXEL_API_KEY").empty();
   const bool env_url = !above_environment && !env("PIXXEL_BASE_URL").empty();
-  if (!env_key) fill(targets.api_key, profile->api_key, *profile, file, "api_key", true);
-  if (!env_url) fill(targets.base_url, profile->base_url, *profile, file, "base_url", false);
+  AppliedProfile applied;
+  applied.name = name;
+  applied.path = path;
+  applied.api_key =
+      !env_key && fill(targets.api_key, profile->api_key, *profile, file, "api_key", true);
+  applied.base_url =
+      !env_url && fill(targets.base_url, profile->base_url, *profile, file, "base_url", false);
   fill(targets.timeout, profile->timeout, *profile, file, "timeout", false);
   fill(targets.retries, profile->retries, *profile, file, "retries", false);
+  return applied;
 }
 
 int print_profiles(std::ostream& out) {
