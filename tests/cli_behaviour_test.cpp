@@ -290,4 +290,89 @@ TEST_F(CliBehaviourTest, TheMockServerExitsWithTheCliUsageCode) {
   EXPECT_TRUE(exited_with(run({"--help"}, options), kOk));
 }
 
+// --- standard output that cannot take what is written (issue 19, points 10 and 11) ------------
+
+// The environment of a run whose temporary files go to `folder`, so that leftovers show.
+std::vector<std::string> with_tmpdir(std::vector<std::string> env,
+                                     const std::filesystem::path& folder) {
+  std::filesystem::create_directories(folder);
+  env.push_back("TMPDIR=" + folder.string());
+  return env;
+}
+
+TEST_F(CliBehaviourTest, AClosedPipeEndsTheCommandQuietlyAndLeavesNoTemporaryFile) {
+  const std::string job = create_job("wf-closed-pipe");
+  ASSERT_TRUE(exited_with(run({"jobs", "wait", "wf-closed-pipe", job, kFastPolls}), kOk));
+  const auto tmp = temp_dir() / "tmp";
+  RunOptions options;
+  options.env = with_tmpdir(environment(), tmp);
+  options.stdout_reader_gone = true;
+  const RunResult result = run({"jobs", "download", "wf-closed-pipe", job, "-o", "-"}, options);
+  // Not killed by SIGPIPE: it ends by itself, with the status a shell shows for a broken pipe.
+  ASSERT_TRUE(exited_with(result, kBrokenPipe));
+  EXPECT_EQ(result.err.find("pixxel: "), std::string::npos) << result.err;
+  EXPECT_TRUE(std::filesystem::is_empty(tmp));
+
+  const RunResult listed = run({"jobs", "list", "wf-closed-pipe"}, options);
+  ASSERT_TRUE(exited_with(listed, kBrokenPipe));
+  EXPECT_EQ(listed.err, "");
+}
+
+TEST_F(CliBehaviourTest, ADownloadToStdoutLeavesNoTemporaryFileWhenItEndsEarly) {
+  server_->set_job_duration(std::chrono::hours(1));
+  const std::string job = create_job("wf-stdout-early");
+  const auto tmp = temp_dir() / "tmp";
+  RunOptions options;
+  options.env = with_tmpdir(environment(), tmp);
+  const RunResult result = run({"jobs", "download", "wf-stdout-early", job, "-o", "-"}, options);
+  ASSERT_TRUE(exited_with(result, kNotFinished));
+  EXPECT_TRUE(std::filesystem::is_empty(tmp));
+  const RunResult missing =
+      run({"jobs", "download", "wf-stdout-early", "no-such-job", "-o", "-"}, options);
+  ASSERT_TRUE(exited_with(missing, kNotFound));
+  EXPECT_TRUE(std::filesystem::is_empty(tmp));
+}
+
+TEST_F(CliBehaviourTest, AFullDiskOnStdoutFailsTheCommandAndKeepsTheCreatedJobsId) {
+  RunOptions full;
+  full.env = environment();
+  full.stdout_path = "/dev/full";
+  const RunResult json =
+      run({"--json", "jobs", "create", "wf-full", "--project", "prj-agri"}, full);
+  ASSERT_TRUE(exited_with(json, kUnexpected));
+  const auto error = nlohmann::json::parse(lines_of(json.err).back()).at("error");
+  EXPECT_EQ(error.at("type"), "write_failed");
+  EXPECT_NE(error.at("message").get<std::string>().find("No space left on device"),
+            std::string::npos)
+      << json.err;
+  const std::string id = error.value("job_id", "");
+  ASSERT_FALSE(id.empty()) << json.err;
+  EXPECT_TRUE(exited_with(run({"jobs", "get", "wf-full", id}), kOk));  // the job exists
+  EXPECT_EQ(error.at("hints").at(0),
+            "job " + id + " was created; to see it: pixxel jobs get wf-full " + id);
+
+  const RunResult text = run({"jobs", "create", "wf-full", "--project", "prj-agri"}, full);
+  ASSERT_TRUE(exited_with(text, kUnexpected));
+  EXPECT_NE(text.err.find("pixxel: cannot write to standard output: No space left on device"),
+            std::string::npos)
+      << text.err;
+  EXPECT_NE(text.err.find(" was created; to see it: pixxel jobs get wf-full "), std::string::npos)
+      << text.err;
+
+  const RunResult listed = run({"jobs", "list", "wf-full"}, full);
+  ASSERT_TRUE(exited_with(listed, kUnexpected));
+  EXPECT_NE(listed.err.find("No space left on device"), std::string::npos) << listed.err;
+
+  ASSERT_TRUE(exited_with(run({"jobs", "wait", "wf-full", id, kFastPolls}), kOk));
+  const auto tmp = temp_dir() / "tmp";
+  full.env = with_tmpdir(environment(), tmp);
+  const RunResult archive = run({"jobs", "download", "wf-full", id, "-o", "-"}, full);
+  ASSERT_TRUE(exited_with(archive, kUnexpected));
+  EXPECT_NE(
+      archive.err.find("cannot write the archive to standard output: No space left on device"),
+      std::string::npos)
+      << archive.err;
+  EXPECT_TRUE(std::filesystem::is_empty(tmp));
+}
+
 }  // namespace

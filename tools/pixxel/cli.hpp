@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "command_line.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
 #include "pixxel/pixxel.hpp"
@@ -82,9 +83,10 @@ inline std::string file_name_part(std::string_view id) {
   return name;
 }
 
-// Where `jobs download` writes: a file, or stdout (`-o -`).
+// Where `jobs download` writes: a file, or stdout (`-o -`, through a temporary file copied out
+// once complete).
 struct DownloadTarget {
-  std::string path;  // the file; for stdout, a temporary file copied out once complete
+  std::string path;  // the file; empty for stdout
   bool to_stdout = false;
 };
 
@@ -139,6 +141,11 @@ class Cli {
   // What the user can do next after the error the command ended with (a command to resume a
   // wait, to look for a job that may exist), one line each; empty when nothing.
   const std::vector<std::string>& hints() const { return hints_; }
+
+  // The job `create` made, and what to say about it should the output that shows it be lost
+  // (a full disk): its id, and the command that shows it.
+  const std::string& created_job() const { return created_job_; }
+  const std::vector<std::string>& created_notes() const { return created_notes_; }
 
  private:
   int print(const pixxel::Job& job);
@@ -202,6 +209,8 @@ class Cli {
   StatusLine& line_;
   pixxel::CallOptions call_;
   std::vector<std::string> hints_;
+  std::string created_job_;
+  std::vector<std::string> created_notes_;
   std::optional<pixxel::PixxelClient> client_;
   // The API's answers, under --json.
   std::shared_ptr<RecordingTransport> recorder_;

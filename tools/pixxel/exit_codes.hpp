@@ -37,12 +37,15 @@ enum ExitCode : int {
   kJobFailed = 13,    // the job ended in a failed state
   kOverBudget = 14,   // jobs create --max-cost: the estimate was above it, no job created
   kNotFinished = 15,  // jobs download without --wait: the job has not ended yet
+  // Standard output's reader went away (a closed pipe): nothing is said, as for a program the
+  // signal ends, and the status is the one a shell shows for it (128 + SIGPIPE).
+  kBrokenPipe = 141,
 };
 
 // What the user set and where, so that advice names the flag or variable to change.
 struct ErrorContext {
-  bool json = false;                                 // report errors as JSON
-  bool key_given = true;                             // a key came from somewhere
+  bool json = false;      // report errors as JSON
+  bool key_given = true;  // a key came from somewhere
   // "--api-key", "PIXXEL_API_KEY", or `profile "NAME" in FILE`.
   std::string key_source = "PIXXEL_API_KEY";
   // "--base-url", "PIXXEL_BASE_URL", `profile "NAME" in FILE`, or empty.
@@ -60,6 +63,7 @@ struct ErrorReport {
   std::string request_id;     // X-Request-Id, or empty
   std::optional<std::chrono::milliseconds> retry_after;
   std::vector<std::string> hints;  // what to do next (a command to resume, to look), if any
+  std::string job_id;              // a job the command made (or that its answer names)
 };
 
 // "120 s", "1.5 s".
@@ -179,6 +183,7 @@ inline std::string error_json(const ErrorReport& report) {
     const auto ms = report.retry_after->count();
     error["retry_after"] = ms % 1000 == 0 ? Json(ms / 1000) : Json(static_cast<double>(ms) / 1000);
   }
+  if (!report.job_id.empty()) error["job_id"] = report.job_id;
   if (!report.hints.empty()) error["hints"] = report.hints;
   // Text from the server need not be UTF-8; dump() would throw on it.
   return Json{{"error", error}}.dump(-1, ' ', false, Json::error_handler_t::replace);

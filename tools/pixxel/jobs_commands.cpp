@@ -1,6 +1,7 @@
 // pixxel jobs create|get|list|wait|download.
 #include "cli.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +24,71 @@
 #include "text.hpp"
 
 namespace pixxel_cli {
+
+namespace {
+
+// A folder for the archive on its way to stdout: removed with what it holds however the
+// command ends, a second Ctrl-C included.
+class TemporaryFolder {
+ public:
+  TemporaryFolder() {
+    std::string folder =
+        (std::filesystem::temp_directory_path() / "pixxel-download-XXXXXX").string();
+    if (mkdtemp(folder.data()) == nullptr) {
+      throw pixxel::Error("cannot make a temporary folder for the download: " +
+                          std::string(std::strerror(errno)));
+    }
+    path_ = std::move(folder);
+    remove_at_abrupt_exit(path_);
+  }
+  ~TemporaryFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+    forget_at_abrupt_exit(path_);
+  }
+  TemporaryFolder(const TemporaryFolder&) = delete;
+  TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Copies the file at `path` to standard output with write(2), whose errors (EPIPE above all)
+// are seen as they happen. Returns 0, or the errno of the write that failed.
+int copy_to_stdout(const std::string& path) {
+  std::cout.flush();
+  const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    throw pixxel::Error("cannot read the downloaded archive: " + std::string(std::strerror(errno)));
+  }
+  std::vector<char> buffer(1 << 16);
+  int error = 0;
+  for (;;) {
+    const ssize_t n = ::read(in, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int read_error = errno;
+      ::close(in);
+      throw pixxel::Error("cannot read the downloaded archive: " +
+                          std::string(std::strerror(read_error)));
+    }
+    if (n == 0) break;
+    for (ssize_t done = 0; done < n && error == 0;) {
+      const ssize_t written =
+          ::write(STDOUT_FILENO, buffer.data() + done, static_cast<std::size_t>(n - done));
+      if (written < 0 && errno == EINTR) continue;
+      if (written < 0) error = errno;
+      if (written > 0) done += written;
+    }
+    if (error != 0) break;
+  }
+  ::close(in);
+  return error;
+}
+
+}  // namespace
 
 int Cli::create(bool max_cost_given) {
   if (max_cost_given) {
@@ -60,6 +126,9 @@ int Cli::create(bool max_cost_given) {
     if (e.status_code() != 503) maybe_created("the server failed while creating the job");
     throw;
   }
+  created_job_ = job.id;
+  created_notes_.push_back("job " + pixxel_jobs::printable(job.id) + " was created; to see it: " +
+                           command({"jobs", "get", args_.workflow, job.id}));
   if (!args_.wait) return print(job);
   line_.message(std::string(kProgram) + ": created job " + pixxel_jobs::printable(job.id) +
                 ", waiting for it");
@@ -121,31 +190,30 @@ int Cli::download() {
     link = wait_for_archive(std::move(link), task_id, archive_deadline);
   }
 
-  pixxel_jobs::DownloadProgressView view(line_, target.to_stdout ? "stdout" : target.path);
+  // Made only now, and removed however the command ends.
+  std::optional<TemporaryFolder> stdout_folder;
+  std::string path = target.path;
+  if (target.to_stdout) {
+    stdout_folder.emplace();
+    path = (std::filesystem::path(stdout_folder->path()) / default_file_name()).string();
+  }
+  pixxel_jobs::DownloadProgressView view(line_, target.to_stdout ? "stdout" : path);
   pixxel::SaveOptions save;
   save.overwrite = args_.force || target.to_stdout;
   save.on_progress = [&](const pixxel::DownloadProgress& progress) { view.update(progress); };
-  std::uint64_t bytes = 0;
-  try {
-    bytes = client_->save_download(link, target.path, save, call_);
-  } catch (...) {
-    if (target.to_stdout)
-      std::filesystem::remove_all(std::filesystem::path(target.path).parent_path());
-    throw;
-  }
+  const std::uint64_t bytes = client_->save_download(link, path, save, call_);
   line_.finish();
 
   if (target.to_stdout) {
     // Copied only once complete, so a broken download never leaves half an archive in a pipe.
-    const auto folder = std::filesystem::path(target.path).parent_path();
-    {
-      std::ifstream in(target.path, std::ios::binary);
-      std::cout << in.rdbuf();
-      std::cout.flush();
+    const int error = copy_to_stdout(path);
+    // A reader that went away wants no more, as `cat` knows: no message.
+    if (error == EPIPE) return pixxel_examples::kBrokenPipe;
+    if (error != 0) {
+      return fail(
+          pixxel_examples::kUnexpected, "write_failed",
+          "cannot write the archive to standard output: " + std::string(std::strerror(error)));
     }
-    std::error_code ignored;
-    std::filesystem::remove_all(folder, ignored);
-    if (!std::cout) throw pixxel::Error("cannot write the archive to stdout");
     return pixxel_examples::kOk;
   }
   std::error_code error;
@@ -171,14 +239,7 @@ std::string Cli::default_file_name() const {
 DownloadTarget Cli::download_target() const {
   namespace fs = std::filesystem;
   const std::string& output = args_.output;
-  if (output == "-") {
-    std::string folder = (fs::temp_directory_path() / "pixxel-download-XXXXXX").string();
-    if (mkdtemp(folder.data()) == nullptr) {
-      throw pixxel::Error("cannot make a temporary folder for the download: " +
-                          std::string(std::strerror(errno)));
-    }
-    return {(fs::path(folder) / default_file_name()).string(), true};
-  }
+  if (output == "-") return {"", true};
   const auto invalid = [&](const std::string& path, const std::string& why) {
     return pixxel::InvalidArgumentError("cannot write \"" + pixxel_jobs::printable(path) +
                                         "\": " + why);
