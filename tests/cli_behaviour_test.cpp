@@ -3,11 +3,20 @@
 // job and check where they write before asking anything, and a command line that says what
 // it expects. Each runs the CLI as a child process against the in-process mock server.
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -373,6 +382,146 @@ TEST_F(CliBehaviourTest, AFullDiskOnStdoutFailsTheCommandAndKeepsTheCreatedJobsI
       std::string::npos)
       << archive.err;
   EXPECT_TRUE(std::filesystem::is_empty(tmp));
+}
+
+// --- where -o writes (issue 19, point 12) ------------------------------------------------------
+
+std::set<std::string> entries_of(const std::filesystem::path& folder) {
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    names.insert(entry.path().filename().string());
+  }
+  return names;
+}
+
+// Reads a FIFO until its writer closes it, or until stop() when no writer ever comes.
+class FifoReader {
+ public:
+  explicit FifoReader(const std::string& path)
+      : fd_(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)), thread_([this] { run(); }) {}
+  ~FifoReader() { stop(); }
+  // What arrived.
+  std::string stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    return data_;
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      pollfd fd{fd_, POLLIN, 0};
+      // Linux reports no hang-up to a reader before a writer has come and gone.
+      const int ready = ::poll(&fd, 1, 50);
+      if (ready == 0) {
+        if (stopping_) return;
+        continue;
+      }
+      char buffer[4096];
+      const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+      if (n > 0) data_.append(buffer, static_cast<std::size_t>(n));
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;
+    }
+  }
+
+  int fd_;
+  std::atomic<bool> stopping_{false};
+  std::string data_;
+  std::thread thread_;
+};
+
+TEST_F(CliBehaviourTest, OutputThatIsNoRegularFileIsWrittenInPlace) {
+  const std::string job = create_job("wf-in-place");
+  ASSERT_TRUE(exited_with(run({"jobs", "wait", "wf-in-place", job, kFastPolls}), kOk));
+  const auto fifo = temp_dir() / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  FifoReader reader(fifo.string());
+  const RunResult result = run({"jobs", "download", "wf-in-place", job, "-o", fifo.string()});
+  const std::string received = reader.stop();
+  ASSERT_TRUE(exited_with(result, kOk));  // no --force: nothing is replaced
+  EXPECT_EQ(received.substr(0, 2), "PK");
+  struct stat status {};
+  ASSERT_EQ(::lstat(fifo.c_str(), &status), 0);
+  EXPECT_TRUE(S_ISFIFO(status.st_mode));  // still the FIFO, not a file renamed over it
+  EXPECT_EQ(entries_of(temp_dir()), (std::set<std::string>{"pipe"}));
+
+  // /dev/stdout is this run's stdout: the archive, and no "saved" line after it.
+  const RunResult to_stdout = run({"jobs", "download", "wf-in-place", job, "-o", "/dev/stdout"});
+  ASSERT_TRUE(exited_with(to_stdout, kOk));
+  EXPECT_EQ(to_stdout.out.substr(0, 4), std::string("PK\x03\x04", 4));
+  EXPECT_EQ(to_stdout.out.find("saved "), std::string::npos);
+
+  const RunResult to_null = run({"jobs", "download", "wf-in-place", job, "-o", "/dev/null"});
+  ASSERT_TRUE(exited_with(to_null, kOk));
+  ASSERT_EQ(::lstat("/dev/null", &status), 0);
+  EXPECT_TRUE(S_ISCHR(status.st_mode));
+}
+
+TEST_F(CliBehaviourTest, AStalePartFileIsReclaimedAndALiveOneLeftAlone) {
+  const std::string job = create_job("wf-part");
+  ASSERT_TRUE(exited_with(run({"jobs", "wait", "wf-part", job, kFastPolls}), kOk));
+  // What a killed run leaves: its part file, no longer locked by anyone.
+  {
+    std::ofstream stale(temp_dir() / "a.zip.part", std::ios::binary);
+    stale << "half an archive";
+  }
+  const auto a = temp_dir() / "a.zip";
+  ASSERT_TRUE(exited_with(run({"jobs", "download", "wf-part", job, "-o", a.string()}), kOk));
+  EXPECT_EQ(read_file(a).substr(0, 2), "PK");
+  EXPECT_EQ(entries_of(temp_dir()), (std::set<std::string>{"a.zip"}));
+
+  // A download in progress holds its part file's lock: another run goes around it.
+  const auto live = temp_dir() / "b.zip.part";
+  {
+    std::ofstream out(live, std::ios::binary);
+    out << "in progress";
+  }
+  const int held = ::open(live.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::flock(held, LOCK_EX | LOCK_NB), 0);
+  const auto b = temp_dir() / "b.zip";
+  const RunResult result = run({"jobs", "download", "wf-part", job, "-o", b.string()});
+  ::close(held);
+  ASSERT_TRUE(exited_with(result, kOk));
+  EXPECT_EQ(read_file(b).substr(0, 2), "PK");
+  EXPECT_EQ(read_file(live), "in progress");
+  EXPECT_EQ(entries_of(temp_dir()), (std::set<std::string>{"a.zip", "b.zip", "b.zip.part"}));
+}
+
+TEST_F(CliBehaviourTest, ADownloadThatLosesTheRaceForItsPathIsToldAboutForce) {
+  const auto target = temp_dir() / "race.zip";
+  pixxel::testing::TestServer server(4);
+  server.http().Get(
+      "/v0/workflows/wf-race/jobs/job-race", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(R"({"id": "job-race", "status": "completed"})", "application/json");
+      });
+  server.http().Put("/v0/workflows/wf-race/jobs/job-race/download",
+                    [&server](const httplib::Request&, httplib::Response& res) {
+                      const nlohmann::json link = {{"id", "link-1"},
+                                                   {"status", "ready"},
+                                                   {"signed_url", server.url() + "/archive"},
+                                                   {"workflowId", "wf-race"},
+                                                   {"job_id", "job-race"}};
+                      res.set_content(link.dump(), "application/json");
+                    });
+  // Another download to the same path finishes first, while this one is under way.
+  server.http().Get("/archive", [&target](const httplib::Request&, httplib::Response& res) {
+    std::ofstream(target, std::ios::binary) << "the winner";
+    res.set_content(std::string("PK\x03\x04 the loser", 14), "application/zip");
+  });
+  server.start();
+  RunOptions options;
+  options.env = environment();
+  options.env[0] = "PIXXEL_BASE_URL=" + server.url();
+  const RunResult result =
+      run({"jobs", "download", "wf-race", "job-race", "-o", target.string()}, options);
+  ASSERT_TRUE(exited_with(result, kInvalidArgument));
+  EXPECT_NE(result.err.find("pass --force to replace it"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("SaveOptions"), std::string::npos) << result.err;
+  EXPECT_EQ(read_file(target), "the winner");
+  EXPECT_EQ(entries_of(temp_dir()), (std::set<std::string>{"race.zip"}));
 }
 
 }  // namespace

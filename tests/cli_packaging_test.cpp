@@ -383,9 +383,10 @@ std::vector<std::string> printed_after(const std::string& err, const std::string
 TEST_F(CliPackagingTest, APrintedCommandNamesTheProfileAndNotItsUrl) {
   // The default profile holds another key for another server: a command that printed the
   // chosen profile's URL without the profile would send that key to this server.
-  const auto env = config_env("default_profile = \"other\"\n[profiles.other]\n"
-                              "base_url = \"http://127.0.0.1:9\"\napi_key = \"" +
-                              std::string(kWrongKey) + "\"\n" + profile("mock", kApiKey));
+  const auto env = config_env(
+      "default_profile = \"other\"\n[profiles.other]\n"
+      "base_url = \"http://127.0.0.1:9\"\napi_key = \"" +
+      std::string(kWrongKey) + "\"\n" + profile("mock", kApiKey));
   server_->set_job_duration(std::chrono::hours(1));
   const std::string job = create_job("wf-identity");
   const RunResult waited = run_env({"--profile", "mock", "jobs", "wait", "wf-identity", job,
@@ -413,10 +414,9 @@ TEST_F(CliPackagingTest, APrintedCommandNamesTheProfileAndNotItsUrl) {
       << flagged.err;
 
   // A key given as a flag is never printed, and no other key may stand in for it.
-  const RunResult keyed =
-      run_env({"--api-key", kApiKey, "--base-url", server_->base_url(), "jobs", "wait",
-               "wf-identity", job, "--wait-timeout", "0.3", kFastPolls},
-              env);
+  const RunResult keyed = run_env({"--api-key", kApiKey, "--base-url", server_->base_url(), "jobs",
+                                   "wait", "wf-identity", job, "--wait-timeout", "0.3", kFastPolls},
+                                  env);
   ASSERT_TRUE(exited_with(keyed, kTimeout));
   EXPECT_EQ(keyed.err.find(kApiKey), std::string::npos) << keyed.err;
   EXPECT_EQ(printed_after(keyed.err, "to wait for it again: "),
@@ -443,6 +443,36 @@ TEST_F(CliPackagingTest, ARejectedKeyFromAProfileNamesTheProfileAndItsFile) {
   EXPECT_NE(error.at("message").get<std::string>().find("check the api_key of " + where),
             std::string::npos)
       << json.err;
+}
+
+TEST_F(CliPackagingTest, AConfigFileWithAKeyOthersCanReadGetsAChmodWarning) {
+  auto env = config_env(profile("mock", kApiKey));
+  const fs::path path = temp_dir() / "config.toml";
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                            fs::perms::others_read);
+  const RunResult open = run_env({"--profile", "mock", "projects", "list"}, env);
+  ASSERT_TRUE(exited_with(open, kOk));
+  EXPECT_NE(open.err.find("warning: " + path.string() +
+                          " holds an API key that others can read "
+                          "(mode 0644); make it yours alone: chmod 600 " +
+                          path.string()),
+            std::string::npos)
+      << open.err;
+  EXPECT_EQ(open.err.find(kApiKey), std::string::npos) << open.err;
+  EXPECT_NE(run_env({"profiles"}, env).err.find("chmod 600"), std::string::npos);
+
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+  const RunResult closed = run_env({"--profile", "mock", "projects", "list"}, env);
+  ASSERT_TRUE(exited_with(closed, kOk));
+  EXPECT_EQ(closed.err.find("warning"), std::string::npos) << closed.err;
+
+  // Without a key there is nothing to hide.
+  env = config_env("[profiles.mock]\nbase_url = \"" + server_->base_url() + "\"\n");
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                            fs::perms::others_read);
+  const RunResult keyless = run_env({"--profile", "mock", "ping"}, env);
+  ASSERT_TRUE(exited_with(keyless, kOk));
+  EXPECT_EQ(keyless.err.find("warning"), std::string::npos) << keyless.err;
 }
 
 }  // namespace

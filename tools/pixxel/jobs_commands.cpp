@@ -2,6 +2,7 @@
 #include "cli.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -201,7 +203,22 @@ int Cli::download() {
   pixxel::SaveOptions save;
   save.overwrite = args_.force || target.to_stdout;
   save.on_progress = [&](const pixxel::DownloadProgress& progress) { view.update(progress); };
-  const std::uint64_t bytes = client_->save_download(link, path, save, call_);
+  std::uint64_t bytes = 0;
+  try {
+    bytes = client_->save_download(link, path, save, call_);
+  } catch (const pixxel::InvalidArgumentError& e) {
+    // The file was checked to be absent before the download: it appeared since, another
+    // download to the same path won the race. The SDK's words name its option, not ours.
+    struct stat there {};
+    const bool appeared =
+        !save.overwrite && ::lstat(path.c_str(), &there) == 0 &&
+        std::string_view(e.what()).find("SaveOptions::overwrite") != std::string_view::npos;
+    if (!appeared) throw;
+    throw pixxel::InvalidArgumentError(
+        "\"" + pixxel_jobs::printable(path) +
+        "\" appeared while the archive was downloading (another download to the same path?); "
+        "pass --force to replace it");
+  }
   line_.finish();
 
   if (target.to_stdout) {
@@ -240,6 +257,27 @@ DownloadTarget Cli::download_target() const {
   namespace fs = std::filesystem;
   const std::string& output = args_.output;
   if (output == "-") return {"", true};
+  struct stat target {};
+  if (!output.empty() && ::stat(output.c_str(), &target) == 0 && !S_ISDIR(target.st_mode)) {
+    // -o /dev/stdout (or /dev/fd/1): the archive goes out as for -o -, whole or not at all,
+    // and no "saved" line follows it there.
+    struct stat out {};
+    if (::fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == target.st_dev &&
+        out.st_ino == target.st_ino) {
+      return {"", true};
+    }
+    // A FIFO, a device, another /dev/fd/N: written in place (the SDK renames nothing over
+    // it), so neither --force nor a writable folder is needed.
+    const bool in_place =
+        !S_ISREG(target.st_mode) || output.rfind("/dev/", 0) == 0 || output.rfind("/proc/", 0) == 0;
+    if (in_place) {
+      if (access(output.c_str(), W_OK) != 0) {
+        throw pixxel::InvalidArgumentError("cannot write \"" + pixxel_jobs::printable(output) +
+                                           "\": " + std::strerror(errno));
+      }
+      return {output, false};
+    }
+  }
   const auto invalid = [&](const std::string& path, const std::string& why) {
     return pixxel::InvalidArgumentError("cannot write \"" + pixxel_jobs::printable(path) +
                                         "\": " + why);

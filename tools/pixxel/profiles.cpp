@@ -1,7 +1,12 @@
 #include "profiles.hpp"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "output.hpp"
@@ -169,7 +174,22 @@ ConfigFile load_config(const std::string& path) {
   if (path.empty()) return file;
   std::ifstream in(path);
   if (!in) return file;
-  return Parser(path).parse(in);
+  file = Parser(path).parse(in);
+  struct stat status {};
+  if (::stat(path.c_str(), &status) == 0) file.mode = status.st_mode & 07777;
+  return file;
+}
+
+void warn_if_exposed(const ConfigFile& file, std::ostream& err) {
+  const bool holds_a_key = std::any_of(file.profiles.begin(), file.profiles.end(),
+                                       [](const Profile& p) { return p.api_key.has_value(); });
+  if (!file.exists || !holds_a_key || (file.mode & 077) == 0) return;
+  char mode[16];
+  std::snprintf(mode, sizeof mode, "%04o", file.mode & 07777u);
+  const std::string path = pixxel_jobs::printable(file.path);
+  err << "pixxel: warning: " << path << " holds an API key that others can read (mode " << mode
+      << "); make it yours alone: chmod 600 " << path << "\n"
+      << std::flush;
 }
 
 std::string AppliedProfile::where() const {
@@ -188,6 +208,7 @@ AppliedProfile apply_profile(const std::optional<std::string>& flag_profile,
     name = env("PIXXEL_PROFILE");
   }
   ConfigFile file = load_config(path);
+  warn_if_exposed(file, std::cerr);
   if (name.empty()) name = file.default_profile;
   if (name.empty()) return {};
   const std::string where = path.empty() ? std::string("no config file (set PIXXEL_CONFIG)")
@@ -223,6 +244,7 @@ AppliedProfile apply_profile(const std::optional<std::string>& flag_profile,
 int print_profiles(std::ostream& out) {
   const std::string path = config_path();
   const ConfigFile file = load_config(path);
+  warn_if_exposed(file, std::cerr);
   if (!file.exists) {
     out << "no config file: " << (path.empty() ? "set PIXXEL_CONFIG" : path + " does not exist")
         << "\n";

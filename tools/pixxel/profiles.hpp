@@ -36,6 +36,7 @@ struct Profile {
 struct ConfigFile {
   std::string path;
   bool exists = false;
+  unsigned mode = 0;  // its permission bits
   std::string default_profile;
   std::vector<Profile> profiles;
 };
@@ -47,6 +48,10 @@ std::string config_path();
 // Reads the file at `path`. A missing file is an empty ConfigFile (exists false); a malformed
 // one throws pixxel::ConfigurationError naming the file and the line.
 ConfigFile load_config(const std::string& path);
+
+// A warning on `err`, as ssh and gh give, when the file holds an API key that users other
+// than its owner may read or change: it names `chmod 600`.
+void warn_if_exposed(const ConfigFile& file, std::ostream& err);
 
 // The global options a profile can fill; any of them may be null (then it is left alone).
 struct ProfileTargets {
