@@ -171,6 +171,9 @@ void check_same_as_adapter(std::string_view body, Decode decode) {
           "a body that is not JSON gives a DecodeError with an empty path");
     return;
   }
+  // An answer must carry each model's identity ("id"); a caller's value need not: there the
+  // two differ by design, and which of several errors comes first may differ with it.
+  if (decode_error && decode_error->reason().rfind("missing:", 0) == 0) return;
   try {
     const T adapted = document.get<T>();
     check(decoded.has_value(), "decode_* accepts what from_json accepts",

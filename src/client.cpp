@@ -1,6 +1,9 @@
 #include "pixxel/client.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <exception>
 #include <optional>
 #include <string>
@@ -10,6 +13,7 @@
 
 #include "pipeline.hpp"
 #include "pixxel/errors.hpp"
+#include "pixxel/parse.hpp"
 #include "wait.hpp"
 
 namespace pixxel {
@@ -50,6 +54,56 @@ std::future<Job> PixxelClient::get_job_async(std::string_view workflow_id, std::
 std::vector<Job> PixxelClient::list_jobs(std::string_view workflow_id, const ListJobsQuery& query,
                                          const CallOptions& options) {
   return connection_->list_jobs(workflow_id, query, options);
+}
+
+namespace {
+
+// "YYYY-MM-DD" of `when` in UTC, as list_jobs' created_on takes it.
+std::string utc_date(std::chrono::system_clock::time_point when) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(when);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &tm);
+  return text;
+}
+
+}  // namespace
+
+std::vector<Job> PixxelClient::find_jobs_created_since(std::string_view workflow_id,
+                                                       std::chrono::system_clock::time_point since,
+                                                       const CallOptions& options) {
+  using std::chrono::hours;
+  // Today as the server may see it: a server clock ahead of this one may already be in the
+  // next day.
+  const auto until = std::chrono::system_clock::now() + hours(1);
+  std::vector<std::string> days;
+  for (auto day = since; days.size() <= 7; day += hours(24)) {
+    std::string date = utc_date(day);
+    if (date > utc_date(until)) break;
+    days.push_back(std::move(date));
+  }
+  if (days.size() > 7) days.assign(1, std::string());  // one unfiltered listing
+  std::vector<Job> found;
+  std::unordered_set<std::string> seen;
+  for (const std::string& day : days) {
+    ListJobsQuery query;
+    query.created_on = day;
+    for (Job& job : connection_->list_jobs(workflow_id, query, options)) {
+      if (!seen.insert(job.id).second) continue;
+      const auto created = parse_timestamp(job.created_at);
+      if (created && *created < since) continue;
+      found.push_back(std::move(job));
+    }
+  }
+  // Newest first; unreadable times last, in the server's order.
+  std::stable_sort(found.begin(), found.end(), [](const Job& a, const Job& b) {
+    const auto ta = parse_timestamp(a.created_at);
+    const auto tb = parse_timestamp(b.created_at);
+    if (ta && tb) return *ta > *tb;
+    return ta.has_value() && !tb.has_value();
+  });
+  return found;
 }
 
 DownloadLink PixxelClient::download_job(std::string_view workflow_id, std::string_view job_id,

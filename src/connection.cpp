@@ -76,13 +76,13 @@ CallSpec RealConnection::spec(HttpRequest request, const CallOptions& call) cons
 
 Job RealConnection::create_job(std::string_view workflow_id, std::string_view project_id,
                                const CallOptions& options) {
-  return decode(call(spec(create_job_request(settings_, workflow_id, project_id), options)),
+  return call_and_decode(spec(create_job_request(settings_, workflow_id, project_id), options),
                 &decode_job);
 }
 
 Job RealConnection::get_job(std::string_view workflow_id, std::string_view job_id,
                             const CallOptions& options) {
-  return decode(call(spec(get_job_request(settings_, workflow_id, job_id), options)), &decode_job);
+  return call_and_decode(spec(get_job_request(settings_, workflow_id, job_id), options), &decode_job);
 }
 
 std::future<Job> RealConnection::create_job_async(std::string_view workflow_id,
@@ -107,14 +107,14 @@ std::vector<Job> RealConnection::list_jobs(std::string_view workflow_id, const L
                      {"status", query.status, false, "ListJobsQuery::status"},
                      {"created_by", query.created_by, false, "ListJobsQuery::created_by"},
                      {"created_on", query.created_on, false, "ListJobsQuery::created_on"}});
-  return decode(call(spec(std::move(request), options)), &decode_job_list);
+  return call_and_decode(spec(std::move(request), options), &decode_job_list);
 }
 
 DownloadLink RealConnection::download_job(std::string_view workflow_id, std::string_view job_id,
                                           const CallOptions& options) {
   auto request = build_request(settings_, endpoints::kDownloadJob,
                                {{"workflow_id", workflow_id}, {"job_id", job_id}});
-  return decode(call(spec(std::move(request), options)), &decode_download_link);
+  return call_and_decode(spec(std::move(request), options), &decode_download_link);
 }
 
 DownloadLink RealConnection::download_task(std::string_view workflow_id, std::string_view job_id,
@@ -122,13 +122,13 @@ DownloadLink RealConnection::download_task(std::string_view workflow_id, std::st
   auto request =
       build_request(settings_, endpoints::kDownloadTask,
                     {{"workflow_id", workflow_id}, {"job_id", job_id}, {"task_id", task_id}});
-  return decode(call(spec(std::move(request), options)), &decode_download_link);
+  return call_and_decode(spec(std::move(request), options), &decode_download_link);
 }
 
 CostEstimate RealConnection::estimate_cost(std::string_view workflow_id,
                                            const CallOptions& options) {
   auto request = build_request(settings_, endpoints::kEstimateCost, {{"workflow_id", workflow_id}});
-  return decode(call(spec(std::move(request), options)), &decode_cost_estimate);
+  return call_and_decode(spec(std::move(request), options), &decode_cost_estimate);
 }
 
 WorkflowPage RealConnection::list_workflows(const ListWorkflowsQuery& query,
@@ -147,14 +147,14 @@ WorkflowPage RealConnection::list_workflows(const ListWorkflowsQuery& query,
                      {"updated_at", query.updated_at, false, "ListWorkflowsQuery::updated_at"},
                      {"offset", offset},
                      {"limit", limit}});
-  return decode(call(spec(std::move(request), options)), &decode_workflow_page);
+  return call_and_decode(spec(std::move(request), options), &decode_workflow_page);
 }
 
 Workflow RealConnection::get_workflow(std::string_view workflow_id, std::string_view project_id,
                                       const CallOptions& options) {
   auto request = build_request(settings_, endpoints::kGetWorkflow, {{"workflow_id", workflow_id}},
                                {{"project_id", project_id, /*required=*/true}});
-  return decode(call(spec(std::move(request), options)), &decode_workflow);
+  return call_and_decode(spec(std::move(request), options), &decode_workflow);
 }
 
 ProjectPage RealConnection::list_projects(const ListProjectsQuery& query,
@@ -165,16 +165,16 @@ ProjectPage RealConnection::list_projects(const ListProjectsQuery& query,
   const std::string page_size = std::to_string(query.page_size);
   auto request = build_request(settings_, endpoints::kListProjects, {},
                                {{"page_num", page_num}, {"page_size", page_size}});
-  return decode(call(spec(std::move(request), options)), &decode_project_page);
+  return call_and_decode(spec(std::move(request), options), &decode_project_page);
 }
 
 Project RealConnection::get_project(std::string_view project_id, const CallOptions& options) {
   auto request = build_request(settings_, endpoints::kGetProject, {{"project_id", project_id}});
-  return decode(call(spec(std::move(request), options)), &decode_project);
+  return call_and_decode(spec(std::move(request), options), &decode_project);
 }
 
 std::string RealConnection::ping(const CallOptions& options) {
-  return decode(call(spec(build_request(settings_, endpoints::kPing, {}), options)), &decode_ping);
+  return call_and_decode(spec(build_request(settings_, endpoints::kPing, {}), options), &decode_ping);
 }
 
 namespace {

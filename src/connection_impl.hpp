@@ -5,6 +5,8 @@
 // calls, shared by every client made over it. Not public API.
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -13,6 +15,7 @@
 #include <utility>
 
 #include "async_engine.hpp"
+#include "error_mapping.hpp"
 #include "pipeline.hpp"
 #include "pixxel/connection.hpp"
 #include "pixxel/errors.hpp"
@@ -72,15 +75,28 @@ class RealConnection final : public Connection {
   using Decoder = T (*)(std::string_view, std::string_view);
 
   // The answer's body as a T, with the answer's status and request id on a DecodeError.
+  // `paid_since`: the answer is to a paid request (a POST) sent no earlier than that; a 2xx
+  // that cannot be read then says the request's outcome is unknown (it was processed).
   template <typename T>
-  T decode(const HttpResponse& response, Decoder<T> decoder) const {
+  T decode(const HttpResponse& response, Decoder<T> decoder,
+           std::optional<std::chrono::system_clock::time_point> paid_since = {}) const {
     try {
       return decoder(response.body, settings_.options.api_key);
     } catch (const DecodeError& e) {
-      throw DecodeError(
+      DecodeError error(
           e.path(), redact(e.reason()), response.status_code,
           redact(find_header(response.headers, "X-Request-Id").value_or(std::string())));
+      if (paid_since) ErrorOutcome::set(error, true, paid_since);
+      throw error;
     }
+  }
+
+  // `spec` run to its end and its answer decoded (see decode).
+  template <typename T>
+  T call_and_decode(CallSpec spec, Decoder<T> decoder) {
+    std::optional<std::chrono::system_clock::time_point> paid_since;
+    if (!is_idempotent(spec.request.method)) paid_since = std::chrono::system_clock::now();
+    return decode(call(std::move(spec)), decoder, paid_since);
   }
 
   // The call on the loop; `done` gets the decoded answer or the error, on the loop's thread.
@@ -95,16 +111,19 @@ class RealConnection final : public Connection {
       done(std::nullopt, std::current_exception());
       return;
     }
+    std::optional<std::chrono::system_clock::time_point> paid_since;
+    if (!is_idempotent(call_spec.request.method)) paid_since = std::chrono::system_clock::now();
     run_async(
         settings_, engine(), std::move(call_spec),
-        [this, decoder, done = std::move(done)](HttpResponse response, std::exception_ptr error) {
+        [this, decoder, paid_since, done = std::move(done)](HttpResponse response,
+                                                             std::exception_ptr error) {
           if (error) {
             done(std::nullopt, error);
             return;
           }
           std::optional<T> value;
           try {
-            value = decode(response, decoder);
+            value = decode(response, decoder, paid_since);
           } catch (...) {
             done(std::nullopt, std::current_exception());
             return;

@@ -136,6 +136,35 @@ std::exception_ptr redact_error(const std::exception_ptr& error, std::string_vie
   }
 }
 
+void ErrorOutcome::set(const std::exception_ptr& error, bool unknown,
+                       std::optional<time_point> sent_at) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (Error& e) {
+    // The object the exception_ptr holds: every later rethrow sees the change.
+    set(e, unknown, sent_at);
+  } catch (...) {
+  }
+}
+
+std::exception_ptr as_sent(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const CancelledError& e) {
+    if (e.request_sent()) return error;
+    return std::make_exception_ptr(CancelledError(e.what(), true));
+  } catch (const TimeoutError& e) {
+    if (e.request_sent()) return error;
+    return std::make_exception_ptr(TimeoutError(e.what(), true));
+  } catch (const TransportError& e) {
+    if (e.request_sent()) return error;
+    return std::make_exception_ptr(TransportError(e.what(), true));
+  } catch (...) {
+    return error;
+  }
+}
+
 std::string reason_phrase(int status_code) {
   switch (status_code) {
     case 400:

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <utility>
 
+#include "error_mapping.hpp"
 #include "pixxel/errors.hpp"
 #include "pixxel/request_event.hpp"
 #include "redact.hpp"
@@ -84,6 +85,21 @@ bool may_have_acted(const HttpResponse& response, const std::exception_ptr& fail
   }
 }
 
+// Whether an attempt of a paid request whose first hop had no answer (it ended with
+// `failure`) may have reached the server.
+bool failure_may_have_acted(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const CancelledError& e) {
+    return e.request_sent();
+  } catch (const TransportError& e) {
+    return e.request_sent();
+  } catch (...) {
+    // A 2xx the call could not take (too large, shorter than announced): it was processed.
+    return true;
+  }
+}
+
 bool is_cancellation(const std::exception_ptr& failure) {
   try {
     std::rethrow_exception(failure);
@@ -96,13 +112,42 @@ bool is_cancellation(const std::exception_ptr& failure) {
 
 }  // namespace
 
+bool Attempts::paid() const { return !is_idempotent(spec_.request.method); }
+
+void Attempts::note_outcome(int status, const std::exception_ptr& failure) {
+  if (!paid() || unknown_) return;
+  if (hop_ > 0) {
+    // The request was answered with a redirect (a 303 to what it created): whatever the
+    // later hops said, the server may have acted on it.
+    unknown_ = true;
+  } else if (status != 0) {
+    // 4xx: refused; 503: not done (RFC 9110 15.6.4). Any other 5xx may come after the work.
+    unknown_ = status >= 500 && status != 503;
+  } else if (failure) {
+    unknown_ = failure_may_have_acted(failure);
+  }
+}
+
+std::exception_ptr Attempts::concluded(std::exception_ptr error) const {
+  ErrorOutcome::set(error, unknown_, sent_ ? sent_at_ : std::nullopt);
+  return error;
+}
+
 std::exception_ptr Attempts::cancelled_error() const {
   std::string what = spec_.request.method + " " +
                      redact(loggable_url(spec_.request), settings_.options.api_key) + ": cancelled";
-  if (sent_ && !is_idempotent(spec_.request.method)) {
-    what += "; the request was sent, so the server may have acted on it";
+  if (unknown_) what += "; the request was sent, so the server may have acted on it";
+  return concluded(std::make_exception_ptr(CancelledError(what, sent_)));
+}
+
+std::exception_ptr Attempts::abandon(std::exception_ptr error) {
+  if (!error) return error;
+  if (failure_may_have_acted(error)) {
+    sent_ = true;
+    if (!sent_at_) sent_at_ = started_wall_;
   }
-  return std::make_exception_ptr(CancelledError(what, sent_));
+  note_outcome(0, error);
+  return concluded(std::move(error));
 }
 
 HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
@@ -199,20 +244,33 @@ Attempts::Decision Attempts::finish(HttpResponse response, std::exception_ptr fa
       failure = std::current_exception();
     }
   }
-  if (may_have_acted(response, failure)) sent_ = true;
+  // A later hop that never left (a refused connect to where a 303 pointed) does not make the
+  // request unsent: its first hop was answered.
+  if (hop_ > 0 && failure) failure = as_sent(failure);
+  // A hop after the first means the request was answered (a redirect): it reached a server.
+  if (hop_ > 0 || may_have_acted(response, failure)) {
+    sent_ = true;
+    if (!sent_at_) sent_at_ = started_wall_;
+  }
+  const int status = failure ? 0 : response.status_code;
+  if (failure || status < 200 || status > 299) note_outcome(status, failure);
   if (failure && is_cancellation(failure)) failure = cancelled_error();
   Outcome outcome =
       classify(first(), spec_.retry, std::move(response), failure, settings_.options.api_key);
   Decision decision;
   // Decided before on_request is told, so that the event can say how long the pause will be.
-  if (outcome.error) decision.retry_in = next_delay(spec_.retry, outcome, attempt_);
+  // A paid request that may have been acted on is not sent again unasked, whatever a later
+  // hop answered (a 303 whose GET got a 503 would otherwise re-run the POST).
+  if (outcome.error && !(unknown_ && !spec_.retry.retry_non_idempotent)) {
+    decision.retry_in = next_delay(spec_.retry, outcome, attempt_);
+  }
   notify(settings_, first(), attempt_, outcome,
          std::chrono::duration_cast<milliseconds>(now - started_), decision.retry_in);
   if (!outcome.error) {
     decision.response = std::move(outcome.response);
     return decision;
   }
-  decision.error = outcome.error;
+  decision.error = concluded(outcome.error);
   return decision;
 }
 
@@ -246,6 +304,13 @@ HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock)
 
 namespace {
 
+// The system-clock time of a moment on the engine's (steady) clock.
+std::chrono::system_clock::time_point wall_clock(AsyncEngine::Clock::time_point when) {
+  const auto ago = AsyncEngine::Clock::now() - when;
+  return std::chrono::system_clock::now() -
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(ago);
+}
+
 // An asynchronous call between its steps: owned by the engine's callbacks.
 struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
   AsyncCall(const Settings& settings, AsyncEngine& e, CallSpec spec,
@@ -270,9 +335,19 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
         not_before, continuation);
   }
 
+  // A result that never reached the transport carries no start: it counts from now.
+  void note_started(AsyncEngine::Clock::time_point started) {
+    if (started == AsyncEngine::Clock::time_point{}) {
+      attempts.started(AsyncEngine::Clock::now());
+    } else {
+      attempts.started(started, wall_clock(started));
+    }
+  }
+
   void on_result(AsyncEngine::Result result) {
     if (result.shutting_down) {
-      done({}, result.error);
+      if (first_hop) note_started(result.started);
+      done({}, attempts.abandon(result.error));
       return;
     }
     if (result.cancelled_unsent) {
@@ -280,7 +355,7 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
       done({}, attempts.cancelled_error());
       return;
     }
-    if (first_hop) attempts.started(result.started);
+    if (first_hop) note_started(result.started);
     first_hop = false;
     const auto now = AsyncEngine::Clock::now();
     if (!result.error) {

@@ -69,7 +69,12 @@ class Attempts {
   // The request of the next attempt's first hop; `started` must follow once it is sent.
   const HttpRequest& start();
   // When the attempt's first hop was handed to the transport: its times count from there.
-  void started(Clock::time_point when) { started_ = when; }
+  // `wall` is the same moment on the system clock (what Error::sent_at() reports).
+  void started(Clock::time_point when,
+               std::chrono::system_clock::time_point wall = std::chrono::system_clock::now()) {
+    started_ = when;
+    started_wall_ = wall;
+  }
   // After a hop's answer: the next hop's request, or nullptr when the answer ends the
   // attempt. Throws pixxel::Error for a redirect it will not follow.
   const HttpRequest* next_hop(const HttpResponse& response, Clock::time_point now);
@@ -81,6 +86,10 @@ class Attempts {
   // The call's cancellation, and the CancelledError for it between attempts.
   const CancellationToken& cancel() const { return spec_.request.cancel; }
   std::exception_ptr cancelled_error() const;
+
+  // Ends the call with `error` from outside an attempt (the transport shutting down), with
+  // what the call's attempts and this one's end say of its outcome.
+  std::exception_ptr abandon(std::exception_ptr error);
 
  private:
   const Settings& settings_;
@@ -95,8 +104,23 @@ class Attempts {
   std::optional<HttpRequest> redirected_;  // the hop in flight after a redirect
   int attempt_ = 0;
   int hop_ = 0;
+  // Whether the call's request is one that must not be repeated unasked (a POST).
+  bool paid() const;
+  // Records what this attempt's end (`outcome`, from `failure` when it had no answer) says of
+  // the call's outcome.
+  void note_outcome(int status, const std::exception_ptr& failure);
+  // `error` with the call's outcome on it (Error::outcome_unknown(), Error::sent_at()).
+  std::exception_ptr concluded(std::exception_ptr error) const;
+
   Clock::time_point started_;
+  std::chrono::system_clock::time_point started_wall_;
   bool sent_ = false;  // an attempt may have reached the server (and acted on the request)
+  // When the first attempt that may have reached the server started.
+  std::optional<std::chrono::system_clock::time_point> sent_at_;
+  // A paid request may have been acted on without the call knowing what came of it: sticky,
+  // since a later attempt's answer says nothing of what an earlier one did. Once set, the
+  // request is not sent again unless RetryPolicy::retry_non_idempotent.
+  bool unknown_ = false;
 };
 
 // Sends one request through `transport` on the calling thread (streamed into `sink` if set).

@@ -134,7 +134,7 @@ TEST(AsyncTest, DecodeAndArgumentErrorsArriveThroughTheFuture) {
   TestServer server;
   server.http().Post(R"(/v0/workflows/([^/]+)/jobs)",
                      [](const httplib::Request&, httplib::Response& res) {
-                       res.set_content(R"({"tasks": [{"progress": []}]})", "application/json");
+                       res.set_content(R"({"id": "j", "tasks": [{"progress": []}]})", "application/json");
                      });
   server.start();
   PixxelClient client(options_for(server.url()));
@@ -144,6 +144,8 @@ TEST(AsyncTest, DecodeAndArgumentErrorsArriveThroughTheFuture) {
   } catch (const DecodeError& e) {
     EXPECT_EQ(e.path(), "tasks[0].progress");
     EXPECT_EQ(e.status_code(), 200);
+    // The job was made and its answer cannot be read: the caller must look before again.
+    EXPECT_TRUE(e.outcome_unknown());
   }
   auto bad = client.create_job_async("..", "p");
   EXPECT_THROW(bad.get(), InvalidArgumentError);

@@ -427,7 +427,7 @@ TEST_F(LifecycleTest, DownloadTaskAcceptsTheSnakeCaseWorkflowId) {
 
 TEST_F(LifecycleTest, DownloadIsRetriedLikeAnIdempotentCall) {
   transport_->then_answer(502, "{}");
-  transport_->then_answer(200, R"({"status": "pending"})");
+  transport_->then_answer(200, R"({"id": "d-1", "status": "pending"})");
   EXPECT_EQ(client().download_job("wf-1", "job-1").status, "pending");
   EXPECT_EQ(transport_->count(), 2u);
 }

@@ -1012,7 +1012,8 @@ TEST(DecodeTest, DecodeJobRejectsABodyThatIsNotAnObject) {
 
 TEST(DecodeTest, DecodeJobNamesThePathOfABadValue) {
   const auto e = body_error(
-      [] { pixxel::internal::decode_job(R"({"tasks": [{}, {}, {}, {"progress": {"x": 1}}]})"); });
+      [] { pixxel::internal::decode_job(
+        R"({"id": "j", "tasks": [{}, {}, {}, {"progress": {"x": 1}}]})"); });
   EXPECT_EQ(e.path(), "tasks[3].progress");
   EXPECT_EQ(e.reason(), "expected a number, got an object");
 }
@@ -1025,7 +1026,8 @@ TEST(DecodeTest, DecodeDownloadLinkTakesEitherWorkflowIdSpelling) {
                 R"({"id": "d", "job_id": "j", "workflow_id": "w", "status": "pending",
                     "signed_url": ""})"),
             (pixxel::DownloadLink{"d", "pending", "", "w", "j"}));
-  EXPECT_EQ(pixxel::internal::decode_download_link(R"({"workflow_id": "", "workflowId": "w"})")
+  EXPECT_EQ(pixxel::internal::decode_download_link(
+                R"({"id": "d", "workflow_id": "", "workflowId": "w"})")
                 .workflow_id,
             "w");
 }
@@ -1036,7 +1038,8 @@ TEST(DecodeTest, DecodeDownloadLinkRejectsBadBodies) {
   EXPECT_EQ(e.reason(), "expected an object, got an array");
   e = body_error([] { pixxel::internal::decode_download_link(""); });
   EXPECT_EQ(e.reason().rfind("not valid JSON: ", 0), 0u);
-  e = body_error([] { pixxel::internal::decode_download_link(R"({"signed_url": {}})"); });
+  e = body_error(
+      [] { pixxel::internal::decode_download_link(R"({"id": "d", "signed_url": {}})"); });
   EXPECT_EQ(e.path(), "signed_url");
 }
 
@@ -1066,17 +1069,56 @@ TEST(DecodeTest, DecodeJobListRejectsBadBodies) {
   e = body_error([] { pixxel::internal::decode_job_list(R"({"jobs": {}})"); });
   EXPECT_EQ(e.path(), "jobs");
   EXPECT_EQ(e.reason(), "expected an array, got an object");
-  e = body_error([] { pixxel::internal::decode_job_list(R"({"jobs": [{}, "j"]})"); });
+  e = body_error([] { pixxel::internal::decode_job_list(R"({"jobs": [{"id": "a"}, "j"]})"); });
   EXPECT_EQ(e.path(), "jobs[1]");
   EXPECT_EQ(e.reason(), "expected an object, got the string \"j\"");
 }
 
 TEST(DecodeTest, DecodeJobListNamesTheFullPathOfABadValue) {
   const auto e = body_error([] {
-    pixxel::internal::decode_job_list(R"({"jobs": [{}, {}, {"tasks": [{"progress": "most"}]}]})");
+    pixxel::internal::decode_job_list(
+        R"({"jobs": [{"id": "a"}, {"id": "b"}, {"id": "c", "tasks": [{"progress": "most"}]}]})");
   });
   EXPECT_EQ(e.path(), "jobs[2].tasks[0].progress");
   EXPECT_NE(std::string(e.what()).find("jobs[2].tasks[0].progress"), std::string::npos);
+}
+
+// An answer without its model's identity is not that model: `{"message": "ok"}` was once
+// decoded as a job with empty fields, which `jobs wait` then polled for ever.
+TEST(IdentityTest, AnAnswerWithoutItsIdIsADecodeErrorAtThatPath) {
+  using pixxel::internal::decode_job;
+  auto e = body_error([] { decode_job(R"({"message": "ok", "data": {"id": "j"}})"); });
+  EXPECT_EQ(e.path(), "id");
+  EXPECT_EQ(e.reason().rfind("missing: ", 0), 0u) << e.reason();
+  e = body_error([] { decode_job(R"({"id": null, "status": "running"})"); });
+  EXPECT_EQ(e.path(), "id");
+  e = body_error([] { pixxel::internal::decode_job_list(R"({"jobs": [{"id": "a"}, {}]})"); });
+  EXPECT_EQ(e.path(), "jobs[1].id");
+  e = body_error([] { pixxel::internal::decode_download_link(R"({"status": "ready"})"); });
+  EXPECT_EQ(e.path(), "id");
+  e = body_error([] { pixxel::internal::decode_workflow(R"({"name": "w"})"); });
+  EXPECT_EQ(e.path(), "id");
+  e = body_error(
+      [] { pixxel::internal::decode_workflow_page(R"({"workflows": [{"id": "a"}, {"x": 1}]})"); });
+  EXPECT_EQ(e.path(), "workflows[1].id");
+  e = body_error([] { pixxel::internal::decode_project(R"({"name": "p"})"); });
+  EXPECT_EQ(e.path(), "id");
+  e = body_error([] { pixxel::internal::decode_project(R"({"project": {"name": "p"}})"); });
+  EXPECT_EQ(e.path(), "project.id");
+  e = body_error([] { pixxel::internal::decode_project_page(R"({"projects": [{}], "count": 1})"); });
+  EXPECT_EQ(e.path(), "projects[0].id");
+}
+
+TEST(IdentityTest, EverythingElseStaysLenient) {
+  EXPECT_EQ(pixxel::internal::decode_job(R"({"id": "j"})").id, "j");
+  EXPECT_EQ(pixxel::internal::decode_project(R"({"project": {"id": "p"}})").id, "p");
+  EXPECT_EQ(pixxel::internal::decode_project(R"({"id": "p"})").id, "p");
+  EXPECT_TRUE(pixxel::internal::decode_job_list(R"({"jobs": []})").empty());
+  EXPECT_EQ(pixxel::internal::decode_cost_estimate("{}").estimated_cost, 0);
+  // A model nested in a model has no identity of its own to require (a task, a block).
+  EXPECT_EQ(pixxel::internal::decode_job(R"({"id": "j", "tasks": [{}]})").tasks.size(), 1u);
+  // A caller's own value (from_json) may leave the identity out, as any other key.
+  EXPECT_EQ(json::object().get<pixxel::Job>(), pixxel::Job{});
 }
 
 // --- raw_bytes --------------------------------------------------------------------------------

@@ -166,18 +166,19 @@ TEST_F(WorkflowsProjectsTest, DecodeErrorsNameTheJsonPath) {
   EXPECT_EQ(path_of(R"({"estimated_cost": {}})", [](PixxelClient& c) { c.estimate_cost("w"); }),
             "estimated_cost");
   EXPECT_EQ(
-      path_of(R"({"workflows": [{}, {"name": []}]})", [](PixxelClient& c) { c.list_workflows(); }),
+      path_of(R"({"workflows": [{"id": "a"}, {"id": "b", "name": []}]})",
+              [](PixxelClient& c) { c.list_workflows(); }),
       "workflows[1].name");
   EXPECT_EQ(path_of(R"({"workflows": [], "pagination": {"total": "many"}})",
                     [](PixxelClient& c) { c.list_workflows(); }),
             "pagination.total");
-  EXPECT_EQ(path_of(R"({"val_errors": [{"err": {}}]})",
+  EXPECT_EQ(path_of(R"({"id": "w", "val_errors": [{"err": {}}]})",
                     [](PixxelClient& c) { c.get_workflow("w", "p"); }),
             "val_errors[0].err");
-  EXPECT_EQ(path_of(R"({"projects": [{"members_count": [1]}]})",
+  EXPECT_EQ(path_of(R"({"projects": [{"id": "p", "members_count": [1]}]})",
                     [](PixxelClient& c) { c.list_projects(); }),
             "projects[0].members_count");
-  EXPECT_EQ(path_of(R"({"project": {"members_count": true}})",
+  EXPECT_EQ(path_of(R"({"project": {"id": "p", "members_count": true}})",
                     [](PixxelClient& c) { c.get_project("p"); }),
             "project.members_count");
   EXPECT_EQ(path_of(R"(["not", "an", "object"])", [](PixxelClient& c) { c.get_project("p"); }), "");
@@ -255,7 +256,8 @@ TEST_F(WorkflowsProjectsTest, EveryNewCallHonoursItsCallOptions) {
   for (std::size_t i = 0; i < calls.size(); ++i) {
     SCOPED_TRACE("call " + std::to_string(i));
     transport_ = std::make_shared<FakeTransport>();
-    transport_->then_answer(200, "{}");
+    // Every answer these calls decode: an id for those whose model has one, the rest ignored.
+    transport_->then_answer(200, R"({"id": "x"})");
     PixxelClient c = client();
     CallOptions timed;
     timed.timeout = 4321ms;

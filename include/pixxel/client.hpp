@@ -4,6 +4,7 @@
 /// @file
 /// `PixxelClient`: the calls of the Pixxel jobs API.
 
+#include <chrono>
 #include <cstdint>
 #include <future>
 #include <memory>
@@ -99,6 +100,22 @@ class PIXXEL_EXPORT PixxelClient {
   /// `query`. The server leaves `tasks`, `spec` and `val_errors` out of listed jobs.
   std::vector<Job> list_jobs(std::string_view workflow_id, const ListJobsQuery& query = {},
                              const CallOptions& options = {});
+
+  /// The jobs of a workflow created at or after `since`, newest first: the candidates after a
+  /// `create_job` whose outcome is unknown (`Error::outcome_unknown()`; pass its
+  /// `Error::sent_at()`, perhaps a little earlier to allow for a server clock behind this
+  /// one). Never creates anything.
+  ///
+  /// Asks `list_jobs` with `created_on` for each UTC day from `since`'s to today's (one call
+  /// for a `since` earlier today; one call without the filter when that would be more than
+  /// 7 days), keeps each job once, and then keeps those whose `created_at` is at or after
+  /// `since`. A job whose `created_at` cannot be read is kept too (it cannot be ruled out),
+  /// after the others. Other users' jobs of the workflow are among them: compare
+  /// `created_by`, `spec` or the time.
+  /// @throws what `list_jobs` throws.
+  std::vector<Job> find_jobs_created_since(std::string_view workflow_id,
+                                           std::chrono::system_clock::time_point since,
+                                           const CallOptions& options = {});
 
   /// Polls `get_job` until the job's status is terminal (`is_terminal_status`), and returns
   /// it, whether it completed or failed: check `status`.

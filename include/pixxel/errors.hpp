@@ -30,10 +30,53 @@
 
 namespace pixxel {
 
+namespace internal {
+struct ErrorOutcome;
+}  // namespace internal
+
 /// The base of every error the SDK throws.
+///
+/// @par Unknown outcomes
+/// A call that creates something (`create_job`, and every other POST) can fail after the
+/// server acted on it: the answer was lost, the server failed after creating the job, a
+/// redirect to the new job could not be followed. Such an error says so with
+/// `outcome_unknown()`, and `sent_at()` says when the request went out, so that
+/// `PixxelClient::find_jobs_created_since` can list the candidates. The SDK never repeats
+/// such a request by itself unless `RetryPolicy::retry_non_idempotent` is set.
+///
+/// @code
+/// try {
+///   job = client.create_job(workflow, project);
+/// } catch (const pixxel::Error& e) {
+///   if (!e.outcome_unknown()) throw;  // nothing was created: safe to try again
+///   for (const pixxel::Job& j : client.find_jobs_created_since(workflow, *e.sent_at())) {
+///     std::cout << "perhaps ours: " << j.id << "\n";
+///   }
+/// }
+/// @endcode
 class PIXXEL_EXPORT Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+
+  /// True when the call may have created (or changed) something on the server although it
+  /// failed: a request that is not idempotent (POST) was sent and no answer came, or the
+  /// answer was a 5xx other than 503, or a 2xx that could not be read, or a redirect (303)
+  /// to what it created was followed by a failure; a sent POST that was cancelled or timed
+  /// out. False for failures of idempotent calls (GET, PUT, DELETE), for answers that say
+  /// nothing was done (4xx, 503), and for anything known not to have reached the server.
+  bool outcome_unknown() const noexcept { return outcome_unknown_; }
+
+  /// When the request that may have acted was sent (UTC, this machine's clock), when known:
+  /// the start of the first attempt that reached the server. Set on every error whose
+  /// `outcome_unknown()` is true.
+  std::optional<std::chrono::system_clock::time_point> sent_at() const noexcept {
+    return sent_at_;
+  }
+
+ private:
+  friend struct internal::ErrorOutcome;
+  bool outcome_unknown_ = false;
+  std::optional<std::chrono::system_clock::time_point> sent_at_;
 };
 
 /// Bad `ClientOptions`: no API key, a key or header value with control characters, a base URL

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <limits>
@@ -31,16 +32,6 @@ void set(CURL* easy, CURLoption option, long value) { curl_easy_setopt(easy, opt
 
 long to_curl_ms(std::chrono::milliseconds ms) {
   return ms.count() <= 0 ? 0L : static_cast<long>(ms.count());
-}
-
-// The TLS connection `easy` is on, as an identity (libcurl's OpenSSL handle for it), or
-// nullptr. Unique among the connections alive at one time.
-const void* tls_connection(CURL* easy) {
-  curl_tlssessioninfo* info = nullptr;
-  if (curl_easy_getinfo(easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || info == nullptr) {
-    return nullptr;
-  }
-  return info->internals;
 }
 
 // Whether two absolute URLs have the same scheme, host and port (as written).
@@ -110,6 +101,10 @@ CurlSlist header_lines(const Headers& headers) {
   return list;
 }
 
+// The most an announced Content-Length makes the exchange allocate before the body arrives:
+// an announcement is the server's word, and a body larger than this grows as it comes.
+constexpr std::size_t kMaxPreallocatedBody = std::size_t{32} << 20;
+
 // A size for libcurl, which takes no more than INT64_MAX.
 curl_off_t to_curl_size(std::size_t bytes) {
   return bytes > static_cast<std::size_t>(std::numeric_limits<curl_off_t>::max())
@@ -127,6 +122,15 @@ long to_curl_seconds(std::chrono::milliseconds ms) {
 }
 
 }  // namespace
+
+bool time_left(std::chrono::milliseconds timeout, std::chrono::steady_clock::time_point started,
+               HttpRequest& repeat) {
+  if (timeout.count() <= 0) return true;
+  const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  repeat.timeout = timeout - spent;
+  return repeat.timeout.count() > 0;
+}
 
 // What every request on a handle shares, set when it is made (and again after a reset):
 // setting it for each request (curl_easy_reset and all) cost more client CPU than the rest of
@@ -175,17 +179,22 @@ EasyHandle new_easy_handle(CURLSH* share, const CurlTransportOptions& options) {
 CurlExchange::CurlExchange(EasyHandle& handle, const HttpRequest& request,
                            const CurlTransportOptions& options, const StreamSink* sink)
     : easy_(handle.get()), handle_(handle), request_(request), sink_(sink) {
-  CURL* easy = easy_;
   if (handle.needs_reset_) {
-    // The last request on this handle failed, or libcurl sent it more than once: libcurl
-    // counts its silent resends on a handle (state.retrycount, lib/transfer.c) and clears the
-    // count only in curl_easy_reset, giving up after 5 on the handle's whole life otherwise.
-    curl_easy_reset(easy);
-    set_common_options(easy, handle.share_, options);
+    // The last request on this handle failed, or libcurl sent it more than once. libcurl 7.88
+    // keeps state from it that curl_easy_reset does not clear: state.refused_stream (set by a
+    // refused HTTP/2 stream, cleared on one branch of Curl_retry_request only), which would
+    // make a later processed request look refused and be sent again; state.retrycount.
+    // A new handle has none of it (the connections stay in the multi handle's cache).
+    CurlEasy fresh(curl_easy_init());
+    if (!fresh) throw TransportError("libcurl could not create a handle", false);
+    set_common_options(fresh.get(), handle.share_, options);
+    handle.easy_ = std::move(fresh);
     handle.header_list_.reset();
     handle.header_source_.clear();
     handle.needs_reset_ = false;
+    easy_ = handle.get();
   }
+  CURL* easy = easy_;
   // Until finish() sees a clean end, the next request on this handle starts from a reset.
   handle.needs_reset_ = true;
   // Whether this handle's last request went to the same origin over HTTP/1.1: then this one
@@ -261,16 +270,50 @@ std::size_t CurlExchange::body_limit() const {
 }
 
 bool CurlExchange::wrote_request() const {
+  // libcurl asks on_before_send before each send of the request, after the connection (and a
+  // proxy's tunnel, and TLS) is set up: without that, nothing of the request left.
+  if (sends_ == 0) return wrote_;
   // CURLINFO_REQUEST_SIZE counts the request bytes the socket accepted (lib/http.c
   // Curl_buffer_send) and adds up over libcurl's own resends; what did not fit in one write
-  // goes out later as upload data; and an answer byte proves the request arrived.
+  // goes out later as upload data; and an answer byte proves the request arrived. Both
+  // sizes count a proxy's CONNECT and its answer too (lib/http_proxy.c), which the bases
+  // taken before the first send leave out. A later try's new tunnel counts as the request:
+  // in doubt, sent.
   long request_size = 0;
   long header_size = 0;
   curl_off_t uploaded = 0;
   curl_easy_getinfo(easy_, CURLINFO_REQUEST_SIZE, &request_size);
   curl_easy_getinfo(easy_, CURLINFO_HEADER_SIZE, &header_size);
   curl_easy_getinfo(easy_, CURLINFO_SIZE_UPLOAD_T, &uploaded);
-  return wrote_ || request_size > 0 || header_size > 0 || uploaded > 0;
+  return wrote_ || request_size > request_size_base_ || header_size > header_size_base_ ||
+         uploaded > 0;
+}
+
+bool CurlExchange::last_try_refused() const {
+  if (info_lost_) return false;
+  // "REFUSED_STREAM, retrying a fresh connect" is true of this try only when libcurl's
+  // refusal flag cannot be left over from an earlier one (see refusal_text_stale_); a handle
+  // starts without it (see the constructor).
+  return (libcurl_resends_refused_ && !refusal_text_stale_) || refused_by_goaway();
+}
+
+std::string CurlExchange::proxy_note() const {
+  long connect_code = 0;
+  curl_easy_getinfo(easy_, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+  if (connect_code == 0) return {};
+  // The proxy's address, never its URL (which may hold a user name and password).
+  char* ip = nullptr;
+  long port = 0;
+  curl_easy_getinfo(easy_, CURLINFO_PRIMARY_IP, &ip);
+  curl_easy_getinfo(easy_, CURLINFO_PRIMARY_PORT, &port);
+  std::string note = ", through the proxy";
+  if (ip != nullptr && *ip != '\0') {
+    note += std::string(" ") + ip + ":" + std::to_string(port);
+  }
+  if (connect_code < 200 || connect_code > 299) {
+    note += ", which refused the tunnel (CONNECT answered " + std::to_string(connect_code) + ")";
+  }
+  return note;
 }
 
 bool CurlExchange::refused_by_goaway() const {
@@ -283,17 +326,25 @@ bool CurlExchange::refused_by_goaway() const {
 
 int CurlExchange::on_before_send(void* self_ptr, char*, char*, int, int) {
   auto* self = static_cast<CurlExchange*>(self_ptr);
+  if (self->sends_ == 0) {
+    curl_easy_getinfo(self->easy_, CURLINFO_REQUEST_SIZE, &self->request_size_base_);
+    curl_easy_getinfo(self->easy_, CURLINFO_HEADER_SIZE, &self->header_size_base_);
+  }
   // libcurl resends a refused stream itself, on a new connection; on a multiplexed (reused)
   // connection it says nothing about the refusal then, so the GOAWAY must tell.
-  const bool last_try_refused = self->libcurl_resends_refused_ || self->refused_by_goaway();
+  const bool refused = self->last_try_refused();
+  const bool announced = self->libcurl_resends_refused_;
   // A new try on a new connection: what was known of the last one no longer applies.
   self->stream_id_ = -1;
-  self->connection_ = nullptr;
+  self->connection_ = 0;
   self->goaway_last_stream_ = -1;
   self->libcurl_resends_refused_ = false;
   if (self->sends_++ > 0) {
+    if (!announced) self->refusal_text_stale_ = true;
     // The server never processed a refused try: sending it again is safe, even a POST.
-    if (last_try_refused) return CURL_PREREQFUNC_OK;
+    if (refused) return CURL_PREREQFUNC_OK;
+    // Anything else that wrote a byte may have been processed: libcurl's own resend of it
+    // (a reused connection that closed without an answer) is only for what may go twice.
     self->wrote_ = self->wrote_ || self->wrote_request();
     if (self->wrote_ && !is_idempotent(self->request_.method)) {
       self->resend_refused_ = true;
@@ -303,8 +354,15 @@ int CurlExchange::on_before_send(void* self_ptr, char*, char*, int, int) {
   return CURL_PREREQFUNC_OK;
 }
 
-int CurlExchange::on_debug(CURL*, curl_infotype type, char* data, size_t size, void* self) {
-  if (type == CURLINFO_TEXT) static_cast<CurlExchange*>(self)->on_info({data, size});
+int CurlExchange::on_debug(CURL*, curl_infotype type, char* data, size_t size, void* self_ptr) {
+  if (type != CURLINFO_TEXT) return 0;
+  auto* self = static_cast<CurlExchange*>(self_ptr);
+  // Nothing may unwind through libcurl: a text that could not be read is distrusted instead.
+  try {
+    self->on_info({data, size});
+  } catch (...) {
+    self->info_lost_ = true;
+  }
   return 0;
 }
 
@@ -325,13 +383,13 @@ int CurlExchange::on_debug(CURL*, curl_infotype type, char* data, size_t size, v
 void CurlExchange::on_info(std::string_view text) {
   if (text.rfind("Using Stream ID: ", 0) == 0) {
     stream_id_ = number_after(text, "Using Stream ID: ");
-    connection_ = tls_connection(easy_);
+    connection_ = tls_connection_id(easy_);
     goaway_last_stream_ = -1;
     if (stream_listener_) stream_listener_();
   } else if (text.find("eived GOAWAY, ") != std::string_view::npos) {
     const long last = number_after(text, "last_stream=");
-    const void* connection = tls_connection(easy_);
-    if (last < 0 || connection == nullptr) return;
+    const std::uint64_t connection = tls_connection_id(easy_);
+    if (last < 0 || connection == 0) return;
     if (goaway_listener_) {
       goaway_listener_(connection, last);
     } else {
@@ -342,8 +400,8 @@ void CurlExchange::on_info(std::string_view text) {
   }
 }
 
-void CurlExchange::note_goaway(const void* connection, long last_stream_id) {
-  if (connection == nullptr || connection != connection_ || stream_id_ < 0) return;
+void CurlExchange::note_goaway(std::uint64_t connection, long last_stream_id) {
+  if (connection == 0 || connection != connection_ || stream_id_ < 0) return;
   // A later GOAWAY may only lower the last stream id.
   if (goaway_last_stream_ < 0 || last_stream_id < goaway_last_stream_) {
     goaway_last_stream_ = last_stream_id;
@@ -353,10 +411,23 @@ void CurlExchange::note_goaway(const void* connection, long last_stream_id) {
 size_t CurlExchange::on_header(char* data, size_t size, size_t count, void* self_ptr) {
   auto* self = static_cast<CurlExchange*>(self_ptr);
   const size_t n = size * count;
-  std::string_view line(data, n);
+  // Nothing may unwind through libcurl (on the multi loop's thread it would end the
+  // process): a failure here ends the transfer, and finish() says what it was.
+  try {
+    return self->take_header(std::string_view(data, n));
+  } catch (const std::exception& e) {
+    self->callback_failure_ = std::string("cannot keep the answer's headers: ") + e.what();
+  } catch (...) {
+    self->callback_failure_ = "cannot keep the answer's headers";
+  }
+  return 0;
+}
+
+size_t CurlExchange::take_header(std::string_view line) {
+  const size_t n = line.size();
   if (line.substr(0, 5) == "HTTP/") {
     // A new status line: an interim answer (100 Continue) is over; keep only the final one.
-    self->response_.headers.clear();
+    response_.headers.clear();
     return n;
   }
   const auto colon = line.find(':');
@@ -366,13 +437,13 @@ size_t CurlExchange::on_header(char* data, size_t size, size_t count, void* self
   if (iequals(name, "Content-Length")) {
     std::size_t length = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
-    if (ec == std::errc() && length <= self->body_limit()) {
-      self->response_.body.reserve(length);
+    if (ec == std::errc() && length <= body_limit() && sink_ == nullptr) {
+      response_.body.reserve(std::min(length, kMaxPreallocatedBody));
     }
   }
   // An answer has a handful of headers: one allocation for the list, not one per doubling.
-  if (self->response_.headers.empty()) self->response_.headers.reserve(8);
-  self->response_.headers.emplace_back(name, value);
+  if (response_.headers.empty()) response_.headers.reserve(8);
+  response_.headers.emplace_back(name, value);
   return n;
 }
 
@@ -403,11 +474,16 @@ size_t CurlExchange::on_body(char* data, size_t size, size_t count, void* self_p
     return n;
   }
   // Counted after decompression, so a small compressed body cannot expand past the cap.
-  if (self->response_.body.size() + n > self->body_limit()) {
+  if (n > self->body_limit() - self->response_.body.size()) {
     self->too_large_ = true;
     return 0;  // anything but n aborts the transfer
   }
-  self->response_.body.append(data, n);
+  try {
+    self->response_.body.append(data, n);
+  } catch (const std::exception& e) {
+    self->callback_failure_ = std::string("cannot keep the answer's body: ") + e.what();
+    return 0;
+  }
   return n;
 }
 
@@ -422,8 +498,18 @@ std::exception_ptr CurlExchange::cancelled() const {
 
 HttpResponse CurlExchange::finish(CURLcode code) {
   // Sent once and ended well: the next request may keep the handle's options as they are.
-  if (code == CURLE_OK && sends_ == 1 && !sink_error_) handle_.needs_reset_ = false;
+  if (code == CURLE_OK && sends_ == 1 && !sink_error_ && callback_failure_.empty()) {
+    handle_.needs_reset_ = false;
+  }
   if (sink_error_) std::rethrow_exception(sink_error_);
+  if (!callback_failure_.empty()) {
+    const bool sent = wrote_request();
+    std::string what = request_.method + " " + loggable_url(request_) + ": " + callback_failure_;
+    if (sent && !is_idempotent(request_.method)) {
+      what += "; the request was sent, so the server may have acted on it";
+    }
+    throw TransportError(what, sent);
+  }
   if (code == CURLE_OK) {
     long status = 0;
     curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
@@ -436,7 +522,7 @@ HttpResponse CurlExchange::finish(CURLcode code) {
                                     std::to_string(request_.max_response_bytes) + " bytes)",
                                 request_.max_response_bytes);
   }
-  if (refused_by_goaway() && !wrote_ && !resend_refused_) {
+  if (!info_lost_ && refused_by_goaway() && !wrote_ && !resend_refused_) {
     refused_ = true;
     throw TransportError(request_.method + " " + loggable_url(request_) +
                              ": refused by the server before processing (HTTP/2 stream " +
@@ -456,6 +542,9 @@ HttpResponse CurlExchange::finish(CURLcode code) {
       what += "; the server seems to speak plain http, not https: check the URL's scheme";
     }
   }
+  const std::string proxy = proxy_note();
+  what += proxy;
+  if (!sent && !proxy.empty()) what += "; the request was not sent";
   // The caller must know that a call which creates something may have done so.
   if (sent && !is_idempotent(request_.method)) {
     what += "; the request was sent, so the server may have acted on it";

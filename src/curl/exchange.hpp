@@ -4,7 +4,9 @@
 // The state of one HTTP exchange on one libcurl easy handle: options in, answer or typed
 // error out. Used by the blocking transport and by the multi loop alike.
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <string>
@@ -44,16 +46,23 @@ class EasyHandle {
 // transport's: TLS, HTTP version, share, callbacks).
 EasyHandle new_easy_handle(CURLSH* share, const CurlTransportOptions& options);
 
+// For a repeat of a request first sent at `started` with `timeout`: sets `repeat.timeout` to
+// what is left of it, and returns false when nothing is (a timeout of 0, none, stays so).
+bool time_left(std::chrono::milliseconds timeout, std::chrono::steady_clock::time_point started,
+               HttpRequest& repeat);
+
 class CurlExchange {
  public:
-  // Told of a GOAWAY read on the TLS connection `connection` (its OpenSSL handle: an identity
-  // only), whatever exchange's transfer read it. Over HTTP/2 many exchanges share one
+  // Told of a GOAWAY read on the TLS connection `connection` (its tls_connection_id, never
+  // reused), whatever exchange's transfer read it. Over HTTP/2 many exchanges share one
   // connection, and libcurl reports a GOAWAY to only one of them; a multi loop passes it on
   // to each of its exchanges (note_goaway). Without one, an exchange notes its own.
-  using GoawayListener = std::function<void(const void* connection, long last_stream_id)>;
+  using GoawayListener = std::function<void(std::uint64_t connection, long last_stream_id)>;
 
   // Sets every per-request option of `handle` (made by new_easy_handle with the same
-  // `options`) for `request`. `handle` must outlive the exchange; `request` (and `sink`) must
+  // `options`) for `request`. A handle whose last request did not end cleanly after one send
+  // is replaced by a new one first (its CURL* changes): libcurl keeps state from a transfer
+  // that curl_easy_reset does not clear (state.refused_stream, state.retrycount in 7.88). `handle` must outlive the exchange; `request` (and `sink`) must
   // outlive the transfer (nothing is copied). With a sink, a 2xx body streams into it instead
   // of being kept.
   CurlExchange(EasyHandle& handle, const HttpRequest& request,
@@ -83,13 +92,15 @@ class CurlExchange {
   }
   // A GOAWAY arrived on `connection`, the server will process no stream above
   // `last_stream_id` there.
-  void note_goaway(const void* connection, long last_stream_id);
+  void note_goaway(std::uint64_t connection, long last_stream_id);
 
  private:
   friend EasyHandle new_easy_handle(CURLSH* share, const CurlTransportOptions& options);
   // The options every request on a handle shares (see new_easy_handle).
   static void set_common_options(CURL* easy, CURLSH* share, const CurlTransportOptions& options);
   static size_t on_header(char* data, size_t size, size_t count, void* self);
+  // on_header's work, which may throw.
+  size_t take_header(std::string_view line);
   static size_t on_body(char* data, size_t size, size_t count, void* self);
   static int on_before_send(void* self, char* primary_ip, char* local_ip, int primary_port,
                             int local_port);
@@ -98,8 +109,14 @@ class CurlExchange {
   // Whether this try's stream is above the last stream id of a GOAWAY on its connection, with
   // no answer byte: the server never processed it.
   bool refused_by_goaway() const;
-  // Whether any byte of this exchange's request has been written to a connection so far.
+  // Whether any byte of this exchange's request has been written to a connection so far (a
+  // proxy's CONNECT is not the request).
   bool wrote_request() const;
+  // Whether the try that just ended was refused by the server unprocessed, as far as what
+  // libcurl said proves it.
+  bool last_try_refused() const;
+  // ", through the proxy ADDRESS" when the transfer went through an HTTP proxy; else "".
+  std::string proxy_note() const;
   // max_response_bytes, where 0 means no limit.
   std::size_t body_limit() const;
 
@@ -117,10 +134,22 @@ class CurlExchange {
   // connection it went out on, the last stream id of a GOAWAY on that connection, and
   // whether libcurl itself is about to send a refused stream again.
   long stream_id_ = -1;
-  const void* connection_ = nullptr;
+  std::uint64_t connection_ = 0;
   long goaway_last_stream_ = -1;
   bool libcurl_resends_refused_ = false;
+  // libcurl resent a try for another reason than a refusal it announced: its refusal flag
+  // (state.refused_stream, which only that announcement clears) may be left over from that
+  // try, so a later announcement proves nothing.
+  bool refusal_text_stale_ = false;
+  // An informational text could not be read (out of memory): what they say is not trusted.
+  bool info_lost_ = false;
   bool refused_ = false;
+  // The request and answer header sizes libcurl counted before the request's first send:
+  // a proxy's CONNECT and its answer, which are not the request.
+  long request_size_base_ = 0;
+  long header_size_base_ = 0;
+  // A failure inside one of libcurl's callbacks (never thrown through libcurl's C frames).
+  std::string callback_failure_;
   GoawayListener goaway_listener_;
   std::function<void()> stream_listener_;
   std::exception_ptr sink_error_;

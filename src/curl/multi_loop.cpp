@@ -1,6 +1,8 @@
 #include "curl/multi_loop.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <utility>
 
 #include "curl/exchange.hpp"
@@ -16,6 +18,10 @@ struct MultiLoop::Exchange {
   EasyHandle easy;
   std::unique_ptr<CurlExchange> state;
   int refused_repeats = 0;
+  // When it was first handed to libcurl, and its timeout then: the timeout bounds every
+  // repeat of a refused request together.
+  std::chrono::steady_clock::time_point started;
+  std::chrono::milliseconds timeout{0};
   // The https origin this exchange is the first to, while others to it wait (see held_).
   std::string probe_origin;
   // Last: unregistered first, while the rest is still whole.
@@ -129,6 +135,8 @@ void MultiLoop::start_submitted() {
 }
 
 void MultiLoop::launch(std::unique_ptr<Exchange> exchange) {
+  exchange->started = std::chrono::steady_clock::now();
+  exchange->timeout = exchange->request.timeout;
   try {
     if (!idle_.empty()) {
       exchange->easy = std::move(idle_.back());
@@ -177,11 +185,13 @@ void MultiLoop::release_held(const std::string& origin, bool warm) {
 }
 
 void MultiLoop::begin(Exchange& exchange) {
-  CURL* easy = exchange.easy.get();
+  exchange.state.reset();
   exchange.state = std::make_unique<CurlExchange>(exchange.easy, exchange.request, options_);
+  // After the exchange is made: it may have replaced the handle.
+  CURL* easy = exchange.easy.get();
   // libcurl reports a GOAWAY to the one transfer that read it; every exchange on that
   // connection must know.
-  exchange.state->set_goaway_listener([this](const void* connection, long last_stream_id) {
+  exchange.state->set_goaway_listener([this](std::uint64_t connection, long last_stream_id) {
     for (auto& entry : running_) {
       if (entry.second->state) entry.second->state->note_goaway(connection, last_stream_id);
     }
@@ -201,24 +211,35 @@ void MultiLoop::finish(CURL* easy, CURLcode code) {
   auto it = running_.find(easy);
   if (it == running_.end()) return;
   curl_multi_remove_handle(multi_.get(), easy);
+  std::unique_ptr<Exchange> exchange = std::move(it->second);
+  running_.erase(it);
   HttpResponse response;
   std::exception_ptr error;
   try {
-    response = it->second->state->finish(code);
+    response = exchange->state->finish(code);
   } catch (...) {
     error = std::current_exception();
   }
-  if (error && it->second->state->refused() && it->second->refused_repeats++ < kMaxRefusedRepeats) {
-    // Refused unprocessed: again, on a new connection (libcurl reuses none that refused).
-    try {
-      begin(*it->second);
-      return;
-    } catch (...) {
-      error = std::current_exception();
+  if (error && exchange->state->refused() && exchange->refused_repeats++ < kMaxRefusedRepeats) {
+    // Refused unprocessed: again, on a new connection (libcurl reuses none that refused),
+    // within what is left of the timeout.
+    if (!time_left(exchange->timeout, exchange->started, exchange->request)) {
+      error = std::make_exception_ptr(
+          TimeoutError(exchange->request.method + " " + loggable_url(exchange->request) +
+                           ": refused by the server before processing until the timeout ran out",
+                       false));
+    } else {
+      try {
+        begin(*exchange);
+        // Keyed anew: a new try may be on a new handle.
+        CURL* again = exchange->easy.get();
+        running_.emplace(again, std::move(exchange));
+        return;
+      } catch (...) {
+        error = std::current_exception();
+      }
     }
   }
-  std::unique_ptr<Exchange> exchange = std::move(it->second);
-  running_.erase(it);
   // An answer came over TLS: the session (and its tickets) is cached, so the held requests
   // resume it.
   release_held(exchange->probe_origin, !error);

@@ -3,6 +3,8 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 
@@ -27,8 +29,14 @@ struct OpenSsl {
   int (*set_session)(SSL*, SSL_SESSION*) = nullptr;
   void (*session_free)(SSL_SESSION*) = nullptr;
   int (*in_before)(const SSL*) = nullptr;
+  int (*new_ex_index)(int, long, void*, void*, void*, void*) = nullptr;  // NOLINT(runtime/int)
+  int (*set_ex_data)(SSL*, int, void*) = nullptr;
+  void* (*get_ex_data)(const SSL*, int) = nullptr;
+  int id_index = -1;  // our slot in each SSL object's ex_data: its connection id
   bool found = false;
 };
+
+constexpr int kExIndexSsl = 0;  // CRYPTO_EX_INDEX_SSL
 
 // Where libcurl's own OpenSSL is found: its shared object's handle, whose lookups search what
 // libcurl was linked with first (should another OpenSSL be loaded too), or the process's
@@ -72,20 +80,35 @@ const OpenSsl& openssl() {
         !look_up(scope, f.session_dup, "SSL_SESSION_dup") ||
         !look_up(scope, f.set_session, "SSL_set_session") ||
         !look_up(scope, f.session_free, "SSL_SESSION_free") ||
-        !look_up(scope, f.in_before, "SSL_in_before")) {
+        !look_up(scope, f.in_before, "SSL_in_before") ||
+        !look_up(scope, f.new_ex_index, "CRYPTO_get_ex_new_index") ||
+        !look_up(scope, f.set_ex_data, "SSL_set_ex_data") ||
+        !look_up(scope, f.get_ex_data, "SSL_get_ex_data")) {
       return f;
     }
     // Another OpenSSL in the process than libcurl's would not know libcurl's objects.
-    f.found = version_number(version(kOpensslVersion)) == version_number(curl->ssl_version);
+    if (version_number(version(kOpensslVersion)) != version_number(curl->ssl_version)) return f;
+    f.id_index = f.new_ex_index(kExIndexSsl, 0, nullptr, nullptr, nullptr, nullptr);
+    f.found = f.id_index >= 0;
     return f;
   }();
   return functions;
 }
 
-// Before the ClientHello is written: the session libcurl set becomes a copy of it.
+std::atomic<std::uint64_t> last_connection_id{0};
+
+// Before the ClientHello is written: the connection gets its id, and the session libcurl set
+// becomes a copy of it.
 void on_tls_info(const SSL* ssl, int where, int) {
   if ((where & kHandshakeStart) == 0) return;
   const OpenSsl& f = openssl();
+  // TLS 1.3 post-handshake messages (tickets, key updates) start "handshakes" too: the id is
+  // given once, to an SSL object whose slot is still empty, as every new one's is.
+  if (f.get_ex_data(ssl, f.id_index) == nullptr) {
+    const std::uint64_t id = ++last_connection_id;
+    f.set_ex_data(const_cast<SSL*>(ssl), f.id_index,
+                  reinterpret_cast<void*>(static_cast<std::uintptr_t>(id)));
+  }
   if (!f.in_before(ssl)) return;
   SSL_SESSION* cached = f.get_session(ssl);
   if (cached == nullptr) return;
@@ -103,6 +126,18 @@ CURLcode on_ssl_context(CURL*, void* context, void*) {
 }
 
 }  // namespace
+
+std::uint64_t tls_connection_id(CURL* easy) {
+  const OpenSsl& f = openssl();
+  if (!f.found) return 0;
+  curl_tlssessioninfo* info = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || info == nullptr ||
+      info->backend != CURLSSLBACKEND_OPENSSL || info->internals == nullptr) {
+    return 0;
+  }
+  return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(
+      f.get_ex_data(static_cast<const SSL*>(info->internals), f.id_index)));
+}
 
 bool copy_tls_sessions_per_connection(CURL* easy) {
   if (!openssl().found) return false;

@@ -20,6 +20,8 @@
 // libcurl's own shared object, so its OpenSSL comes first), and only used when it is the
 // OpenSSL version libcurl reports. Otherwise nothing is changed.
 
+#include <cstdint>
+
 #include "curl/handles.hpp"
 
 namespace pixxel::internal {
@@ -28,6 +30,12 @@ namespace pixxel::internal {
 // Returns false (and leaves `easy` as it was) where libcurl does not use OpenSSL 1.1.1 or
 // later, or its functions cannot be found.
 bool copy_tls_sessions_per_connection(CURL* easy);
+
+// An identity of the TLS connection `easy` is on, never given to another connection in this
+// process (unlike the address of its OpenSSL object, which a later connection may get once
+// this one is freed); 0 when there is none or it cannot be known. Only connections of handles
+// set up by copy_tls_sessions_per_connection have one.
+std::uint64_t tls_connection_id(CURL* easy);
 
 }  // namespace pixxel::internal
 

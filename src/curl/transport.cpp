@@ -1,4 +1,6 @@
 #include <array>
+#include <chrono>
+#include <optional>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "pixxel/cancellation.hpp"
 #include "pixxel/curl_transport.hpp"
 #include "pixxel/errors.hpp"
+#include "redact.hpp"
 
 namespace pixxel {
 namespace internal {
@@ -75,12 +78,24 @@ class CurlTransport final : public Transport {
   // stream or said GOAWAY) while the server refuses it unprocessed.
   HttpResponse send_once(const HttpRequest& request, const StreamSink* sink) {
     Lease lease(*this);
+    const auto started = std::chrono::steady_clock::now();
+    // A repeat's copy of the request, with what is left of the timeout: the request's timeout
+    // bounds all of its repeats together.
+    std::optional<HttpRequest> repeat_request;
     for (int repeat = 0;; ++repeat) {
-      CurlExchange exchange(lease.handle(), request, options_, sink);
+      const HttpRequest& current = repeat_request ? *repeat_request : request;
+      CurlExchange exchange(lease.handle(), current, options_, sink);
       try {
         return perform(lease, exchange, request.cancel);
       } catch (const TransportError&) {
         if (!exchange.refused() || repeat >= kMaxRefusedRepeats) throw;
+      }
+      if (!repeat_request) repeat_request = request;
+      if (!time_left(request.timeout, started, *repeat_request)) {
+        throw TimeoutError(request.method + " " + loggable_url(request) +
+                               ": refused by the server before processing until the timeout ran "
+                               "out",
+                           false);
       }
     }
   }

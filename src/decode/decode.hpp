@@ -27,21 +27,25 @@
 namespace pixxel::internal {
 
 // Decode `body`, or `value`, into `*out`, a default-constructed model of `table`'s type.
-void decode_bytes(std::string_view body, const Table& table, void* out, std::string_view secret);
+// Bodies are answers: an object without its model's identity fails (see schema.hpp) unless
+// `require_identity` is false (tests of the other rules only).
+void decode_bytes(std::string_view body, const Table& table, void* out, std::string_view secret,
+                  bool require_identity = true);
 void decode_json(const nlohmann::json& value, const Table& table, void* out);
 
 // The model T (one with a table, or a draft) decoded from an answer body. Only the raw
 // members (`spec`, `inputs`, ...) get a DOM, of their own subtree, so memory stays near the
 // size of the result.
 template <class T>
-T decode_body(std::string_view body, std::string_view secret = {}) {
+T decode_body(std::string_view body, std::string_view secret = {}, bool require_identity = true) {
   using D = typename Draft<T>::type;
   D draft;
-  decode_bytes(body, kTable<D>, &draft, secret);
+  decode_bytes(body, kTable<D>, &draft, secret, require_identity);
   return Draft<T>::finish(std::move(draft));
 }
 
-// The model T decoded from a caller's value: what from_json gives.
+// The model T decoded from a caller's value: what from_json gives. Unlike an answer, the value
+// may leave a model's identity (its "id") out.
 template <class T>
 T decode_value(const nlohmann::json& value) {
   using D = typename Draft<T>::type;

@@ -95,8 +95,10 @@ struct Frame {
 // see every byte, as a syntax error anywhere takes precedence over decode errors.
 class Decoder {
  public:
-  Decoder(const Table& root_table, void* root, std::string_view secret)
-      : root_table_(&root_table), root_(root), secret_(secret) {
+  // `require_identity`: an object without its model's identity fails (answers); a caller's
+  // own value (from_json) may leave it out.
+  Decoder(const Table& root_table, void* root, std::string_view secret, bool require_identity)
+      : root_table_(&root_table), root_(root), secret_(secret), require_identity_(require_identity) {
     frames_.reserve(8);
   }
 
@@ -308,6 +310,7 @@ class Decoder {
     }
     Frame& top = frames_.back();
     if (top.kind == FrameKind::objects) top.elements_read->move_into(top.target);
+    if (top.kind == FrameKind::object) check_identity(top);
     std::vector<PendingError>& errors = top.errors;
     if (errors.empty()) {
       frames_.pop_back();
@@ -330,6 +333,20 @@ class Decoder {
     frame.table = table;
     frame.target = target;
     if (kind == FrameKind::objects) frame.elements_read = table->new_elements();
+  }
+
+  static bool has(const Frame& frame, int field) {
+    return field >= 0 && (frame.met & (std::uint64_t{1} << field)) != 0;
+  }
+
+  // An object without its model's identity is not that model (see schema.hpp).
+  void check_identity(Frame& top) {
+    const int identity = top.table->identity;
+    if (!require_identity_ || identity < 0 || has(top, identity) || has(top, top.table->identity_or)) return;
+    top.field = identity;
+    report(current_path(), "missing: an answer without its `" +
+                               std::string(top.table->fields[identity].key) +
+                               "` is not what was asked for");
   }
 
   int begin_member(Frame& top, std::string_view key) {
@@ -358,6 +375,10 @@ class Decoder {
     switch (spec.rule) {
       case Rule::string:
         expected = read_string(v, *static_cast<std::string*>(member));
+        // A null identity is no identity: as if the key had not come.
+        if (v.kind == Kind::null && top.field == top.table->identity) {
+          top.met &= ~(std::uint64_t{1} << top.field);
+        }
         break;
       case Rule::integer:
         expected = read_int(v, *static_cast<std::int64_t*>(member));
@@ -493,6 +514,7 @@ class Decoder {
   const Table* root_table_;
   void* root_;
   std::string_view secret_;  // redacted from the reasons
+  bool require_identity_;
   std::vector<Frame> frames_;
   std::size_t skip_depth_ = 0;        // the depth inside a value being skipped, 0 when none
   std::vector<json*> raw_stack_;      // the open containers of a raw member's value
@@ -546,8 +568,9 @@ void walk(const json& value, Decoder& decoder) {
 
 }  // namespace
 
-void decode_bytes(std::string_view body, const Table& table, void* out, std::string_view secret) {
-  Decoder decoder(table, out, secret);
+void decode_bytes(std::string_view body, const Table& table, void* out, std::string_view secret,
+                  bool require_identity) {
+  Decoder decoder(table, out, secret, require_identity);
   bool parsed = false;
   try {
     parsed = json::sax_parse(body.begin(), body.end(), &decoder, json::input_format_t::json,
@@ -560,7 +583,7 @@ void decode_bytes(std::string_view body, const Table& table, void* out, std::str
 }
 
 void decode_json(const nlohmann::json& value, const Table& table, void* out) {
-  Decoder decoder(table, out, {});
+  Decoder decoder(table, out, {}, /*require_identity=*/false);
   // from_json promises DecodeError and nothing else.
   try {
     walk(value, decoder);

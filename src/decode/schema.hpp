@@ -14,7 +14,12 @@
 //                                        field<&Widget::parts>("parts")};   // std::vector<Part>
 //   };
 //
-// A nested model (Part) needs its own table above the table that uses it. Not public API.
+// A nested model (Part) needs its own table above the table that uses it. A model with an
+// identity names its key, `static constexpr std::string_view identity = "id";`: in an answer
+// body, an object without it (absent or null) is a DecodeError at that key, since an answer
+// without what it is about is not that model at all (`{"message": "ok"}` is no job); a
+// caller's own value (from_json) may leave it out. `identity_or` names a
+// key whose presence stands in for it (a wrapper holding the model). Not public API.
 
 #include <cstddef>
 #include <cstdint>
@@ -70,6 +75,8 @@ struct Table {
   const Field* fields;
   std::size_t count;
   std::unique_ptr<ElementBuffer> (*new_elements)();
+  int identity = -1;     // the field an object must have (Schema<T>::identity), or -1
+  int identity_or = -1;  // a field whose presence stands in for it, or -1
 };
 
 // Schema<T>::fields is the table of T; each model specialises it below.
@@ -109,11 +116,32 @@ std::unique_ptr<ElementBuffer> new_elements() {
   return std::make_unique<DequeBuffer<T>>();
 }
 
+template <class T, class = void>
+struct HasIdentity : std::false_type {};
+template <class T>
+struct HasIdentity<T, std::void_t<decltype(Schema<T>::identity)>> : std::true_type {};
+template <class T, class = void>
+struct HasIdentityOr : std::false_type {};
+template <class T>
+struct HasIdentityOr<T, std::void_t<decltype(Schema<T>::identity_or)>> : std::true_type {};
+
+template <class T>
+constexpr int index_of(std::string_view key) {
+  for (std::size_t i = 0; i < std::size(Schema<T>::fields); ++i) {
+    if (Schema<T>::fields[i].key == key) return static_cast<int>(i);
+  }
+  return -2;  // fails the static_assert below
+}
+
 template <class T>
 constexpr Table make_table() {
   constexpr std::size_t kCount = std::size(Schema<T>::fields);
   static_assert(kCount <= 64, "the decoder marks the keys it has met in 64 bits");
-  return Table{Schema<T>::fields, kCount, &new_elements<T>};
+  int identity = -1;
+  int identity_or = -1;
+  if constexpr (HasIdentity<T>::value) identity = index_of<T>(Schema<T>::identity);
+  if constexpr (HasIdentityOr<T>::value) identity_or = index_of<T>(Schema<T>::identity_or);
+  return Table{Schema<T>::fields, kCount, &new_elements<T>, identity, identity_or};
 }
 
 }  // namespace schema_detail
@@ -254,6 +282,7 @@ struct Schema<Task> {
 
 template <>
 struct Schema<Job> {
+  static constexpr std::string_view identity = "id";
   static constexpr Field fields[] = {field<&Job::created_by>("created_by"),
                                      field<&Job::status>("status"),
                                      field<&Job::time_taken>("time_taken"),
@@ -285,6 +314,7 @@ struct DownloadLinkDraft {
 
 template <>
 struct Schema<DownloadLinkDraft> {
+  static constexpr std::string_view identity = "id";
   static constexpr Field fields[] = {field<&DownloadLinkDraft::id>("id"),
                                      field<&DownloadLinkDraft::status>("status"),
                                      field<&DownloadLinkDraft::signed_url>("signed_url"),
@@ -321,6 +351,7 @@ struct Schema<CostEstimate> {
 
 template <>
 struct Schema<WorkflowSummary> {
+  static constexpr std::string_view identity = "id";
   static constexpr Field fields[] = {
       field<&WorkflowSummary::id>("id"),
       field<&WorkflowSummary::project_id>("project_id"),
@@ -334,6 +365,7 @@ struct Schema<WorkflowSummary> {
 
 template <>
 struct Schema<Workflow> {
+  static constexpr std::string_view identity = "id";
   static constexpr Field fields[] = {field<&Workflow::id>("id"),
                                      field<&Workflow::estimated_cost>("estimated_cost"),
                                      field<&Workflow::name>("name"),
@@ -361,6 +393,7 @@ struct Schema<WorkflowPage> {
 
 template <>
 struct Schema<Project> {
+  static constexpr std::string_view identity = "id";
   static constexpr Field fields[] = {field<&Project::id>("id"),
                                      field<&Project::name>("name"),
                                      field<&Project::title>("title"),
@@ -380,6 +413,8 @@ struct ProjectDraft : Project {
 
 template <>
 struct Schema<ProjectDraft> {
+  static constexpr std::string_view identity = "id";
+  static constexpr std::string_view identity_or = "project";
   static constexpr Field fields[] = {
       field<&ProjectDraft::id, ProjectDraft>("id"),
       field<&ProjectDraft::name, ProjectDraft>("name"),

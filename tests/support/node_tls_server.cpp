@@ -30,6 +30,11 @@ void close_fd(int& fd) {
 
 std::string NodeTlsServer::ca_file() { return PIXXEL_TLS_DATA_DIR "/test-cert.pem"; }
 
+std::string NodeTlsServer::script_dir() {
+  const std::string js = PIXXEL_TLS_SERVER_JS;
+  return js.substr(0, js.find_last_of('/'));
+}
+
 NodeTlsServer::NodeTlsServer(Options options) {
   // A write to a server that died must be an error here, not the end of the test program.
   ::signal(SIGPIPE, SIG_IGN);
@@ -41,13 +46,19 @@ NodeTlsServer::NodeTlsServer(Options options) {
     ::close(in[1]);
     throw std::runtime_error("pipe failed");
   }
-  std::vector<std::string> args = {"node",           PIXXEL_TLS_SERVER_JS,
+  const std::string script = options.script.empty() ? PIXXEL_TLS_SERVER_JS : options.script;
+  std::vector<std::string> args = {"node",           script,
                                    "--cert",         PIXXEL_TLS_DATA_DIR "/test-cert.pem",
                                    "--key",          PIXXEL_TLS_DATA_DIR "/test-key.pem",
                                    "--protocols",    options.http2 ? "h2" : "http1.1",
                                    "--goaway-every", std::to_string(options.goaway_every),
                                    "--latency",      std::to_string(options.latency.count())};
   if (options.close) args.emplace_back("--close");
+  if (!options.plan.empty()) {
+    args.emplace_back("--plan");
+    args.push_back(options.plan);
+  }
+  args.insert(args.end(), options.script_args.begin(), options.script_args.end());
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -124,12 +135,16 @@ std::string NodeTlsServer::read_line(std::chrono::milliseconds limit) {
   }
 }
 
-NodeTlsServer::Stats NodeTlsServer::stats() {
-  static constexpr char kAsk[] = "stats\n";
-  if (::write(to_child_, kAsk, sizeof kAsk - 1) != static_cast<ssize_t>(sizeof kAsk - 1)) {
+std::string NodeTlsServer::ask(const std::string& command, std::chrono::milliseconds limit) {
+  const std::string line = command + "\n";
+  if (::write(to_child_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     throw std::runtime_error("tls_server.js is gone");
   }
-  const auto j = nlohmann::json::parse(read_line(std::chrono::seconds(20)));
+  return read_line(limit);
+}
+
+NodeTlsServer::Stats NodeTlsServer::stats() {
+  const auto j = nlohmann::json::parse(ask("stats"));
   Stats s;
   s.sessions = j.at("sessions").get<long>();
   s.resumed = j.at("resumed").get<long>();

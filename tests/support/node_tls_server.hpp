@@ -20,6 +20,12 @@ class NodeTlsServer {
     int goaway_every = 0;  // refuse a session's Nth stream, and later ones, with a GOAWAY
     std::chrono::milliseconds latency{0};  // answer this long after a request arrived
     bool close = false;                    // HTTP/1.1: Connection: close on every answer
+    // Another script that speaks the same protocol (port line, stdin commands), such as
+    // chaos_server.js; empty: tls_server.js. `script_args` are appended to its options.
+    std::string script;
+    std::vector<std::string> script_args;
+    // tls_server.js --plan: what to do with each request of a method, in turn.
+    std::string plan;
   };
 
   // What the server counted (see tls_server.js).
@@ -41,8 +47,13 @@ class NodeTlsServer {
   int port() const { return port_; }
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
   Stats stats();
+  // Sends one command line and returns the server's one-line answer.
+  std::string ask(const std::string& command,
+                  std::chrono::milliseconds limit = std::chrono::seconds(20));
 
   static std::string ca_file();
+  // The directory of the support scripts (tls_server.js, chaos_server.js).
+  static std::string script_dir();
 
  private:
   std::string read_line(std::chrono::milliseconds limit);

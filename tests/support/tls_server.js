@@ -14,6 +14,13 @@
 //   --close                    HTTP/1.1: answer with `Connection: close` (a new TLS
 //                              connection, and so a resumption, per request)
 //   --latency MS               answer each request that long after it arrived
+//   --plan PLAN                what to do with each request of a method, in turn, e.g.
+//                              "GET:ok,refuse,ok-close;POST:drop-after-process": `ok`
+//                              answers; `refuse` refuses the stream (RST_STREAM
+//                              REFUSED_STREAM, HTTP/2 only: never processed); `ok-close`
+//                              answers and then closes the connection; `drop-after-process`
+//                              processes a POST and closes the connection without an
+//                              answer. Requests past the end of their list are answered.
 //
 // It answers POST /v0/workflows/{w}/jobs?project_id={p} with a job, and counts each
 // project_id it processed: a client that gives every call its own project_id can check that
@@ -23,7 +30,7 @@ const http2 = require('http2');
 const https = require('https');
 const readline = require('readline');
 
-const args = {protocols: 'h2', goawayEvery: 0, latency: 0};
+const args = {protocols: 'h2', goawayEvery: 0, latency: 0, plan: {}};
 for (let i = 2; i < process.argv.length; i += 2) {
   const name = process.argv[i];
   const value = process.argv[i + 1];
@@ -32,6 +39,12 @@ for (let i = 2; i < process.argv.length; i += 2) {
   else if (name === '--protocols') args.protocols = value;
   else if (name === '--goaway-every') args.goawayEvery = Number(value);
   else if (name === '--latency') args.latency = Number(value);
+  else if (name === '--plan') {
+    for (const part of value.split(';').filter((p) => p)) {
+      const [method, actions] = part.split(':');
+      args.plan[method] = actions.split(',');
+    }
+  }
   else if (name === '--close') {
     args.close = true;
     i--;
@@ -57,6 +70,33 @@ const stats = {
 };
 const seen = new Set();
 let open = 0;
+// For --plan: how many requests of each method came.
+const planCount = {};
+
+function planned(req) {
+  const list = args.plan[req.method];
+  if (!list) return 'ok';
+  const n = planCount[req.method] = (planCount[req.method] || 0) + 1;
+  return list[n - 1] || 'ok';
+}
+
+// Ends the connection without an answer. Not with a TCP reset: resetting the socket under
+// Node's TLS layer can corrupt Node's heap; to the client, a close before any answer byte is
+// the same "no answer" (libcurl treats both alike when it decides on a resend).
+function dropConnection(req) {
+  if (req.httpVersionMajor === 2) req.stream.session.destroy();
+  else req.socket.destroy();
+}
+
+// Closes the connection once `res` is answered (the stream forgets its session by then).
+function closeAfter(req, res) {
+  if (req.httpVersionMajor === 2) {
+    const session = req.stream.session;
+    res.on('finish', () => session.close());
+  } else {
+    res.on('finish', () => req.socket.end());
+  }
+}
 
 const tls = {
   cert: fs.readFileSync(args.cert),
@@ -91,12 +131,25 @@ function refuse(req) {
 
 function handle(req, res) {
   if (refuse(req)) return;
+  const action = planned(req);
+  if (action === 'refuse' && req.httpVersionMajor === 2) {
+    stats.refused++;
+    req.stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+    return;
+  }
+  if (action === 'ok-close') closeAfter(req, res);
   if (req.httpVersionMajor === 2) stats.requests_h2++;
   else stats.requests_http1++;
   const url = new URL(req.url, 'https://127.0.0.1');
   const match = /^\/v0\/workflows\/([^/]+)\/jobs$/.exec(url.pathname);
+  const job = /^\/v0\/workflows\/([^/]+)\/jobs\/([^/]+)$/.exec(url.pathname);
   req.resume();
   req.on('end', () => {
+    if (req.method === 'GET' && job) {
+      res.writeHead(200, {'content-type': 'application/json; charset=utf-8'});
+      res.end(JSON.stringify({id: job[2], status: 'running', workflow_id: job[1]}));
+      return;
+    }
     if (req.method !== 'POST' || !match) {
       res.writeHead(404, {'content-type': 'application/json'});
       res.end('{"error":{"code":"not_found","message":"no such route"}}');
@@ -106,6 +159,10 @@ function handle(req, res) {
     stats.processed++;
     if (seen.has(project)) stats.duplicates++;
     seen.add(project);
+    if (action === 'drop-after-process') {
+      dropConnection(req);
+      return;
+    }
     const body = JSON.stringify({
       id: `job-${stats.processed}`, status: 'queued', workflow_id: match[1], created_by: project,
     });
@@ -141,6 +198,7 @@ server.on('secureConnection', (socket) => {
   socket.on('close', () => open--);
 });
 server.on('tlsClientError', () => {});
+
 
 server.listen(0, '127.0.0.1', 1024, () => {
   process.stdout.write(`port ${server.address().port}\n`);
