@@ -387,4 +387,51 @@ TEST_F(CliJsonTest, TheReadmeListsEveryErrorTypeAndExitCode) {
   EXPECT_GE(named, 16u);
 }
 
+// Issue 19, point 8: a 2xx answer to a create that does not decode still names the job.
+TEST_F(CliJsonTest, ACreateAnsweredWithWhatIsNotAJobStillNamesTheJobItsAnswerHolds) {
+  TestServer server(4);
+  std::atomic<int> posts{0};
+  const auto answer = [&](const std::string& body) {
+    return [&posts, body](const httplib::Request&, httplib::Response& res) {
+      ++posts;
+      res.set_content(body, "application/json");
+    };
+  };
+  // Tasks as an object: the decoder refuses it, yet the job was made.
+  server.http().Post(
+      "/v0/workflows/wf-odd/jobs",
+      answer(R"({"status": "queued", "tasks": {"not": "a list"}, "id": "job-odd"})"));
+  // Cut short: no JSON at all, but its id came first.
+  server.http().Post("/v0/workflows/wf-cut/jobs",
+                     answer(R"({"tasks": [{"id": "task-1"}], "id": "job-cut", "status": "que)"));
+  server.start();
+
+  const RunResult text =
+      run_against(server.url(), {"jobs", "create", "wf-odd", "--project", "prj-agri"});
+  ASSERT_TRUE(exited_with(text, kBadAnswer));
+  EXPECT_NE(text.err.find("the answer names job job-odd, which was probably created; to see it: "
+                          "pixxel jobs get wf-odd job-odd"),
+            std::string::npos)
+      << text.err;
+  EXPECT_NE(text.err.find("a job may have been created. Look before creating another: pixxel "
+                          "jobs list wf-odd --created-on "),
+            std::string::npos)
+      << text.err;
+
+  const RunResult json =
+      run_against(server.url(), {"--json", "jobs", "create", "wf-odd", "--project", "prj-agri"});
+  ASSERT_TRUE(exited_with(json, kBadAnswer));
+  EXPECT_EQ(json.out, "");
+  auto error = json_error(json);
+  EXPECT_EQ(error.at("type"), "bad_answer");
+  EXPECT_EQ(error.value("job_id", ""), "job-odd") << json.err;
+
+  const RunResult cut =
+      run_against(server.url(), {"--json", "jobs", "create", "wf-cut", "--project", "prj-agri"});
+  ASSERT_TRUE(exited_with(cut, kBadAnswer));
+  error = json_error(cut);
+  EXPECT_EQ(error.value("job_id", ""), "job-cut") << cut.err;  // not the task's id
+  EXPECT_EQ(posts.load(), 3);                                  // never a second create
+}
+
 }  // namespace

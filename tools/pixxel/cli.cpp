@@ -98,7 +98,8 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& error, int ar
       std::string("usage error: ") + error.what() + "; see " + kProgram + " --help", argc, argv);
 }
 
-void Cli::connect(const CLI::Option& request_timeout, const CLI::Option& retries, bool keyless) {
+void Cli::connect(const CLI::Option& request_timeout, const CLI::Option& retries, bool keyless,
+                  bool record_answers) {
   pixxel::ClientOptions options;
   options.api_key = args_.api_key;
   if (keyless && options.api_key.empty() && non_empty_env("PIXXEL_API_KEY") == nullptr) {
@@ -111,7 +112,7 @@ void Cli::connect(const CLI::Option& request_timeout, const CLI::Option& retries
   if (request_timeout.count() > 0) options.timeout = to_milliseconds(args_.request_timeout);
   if (retries.count() > 0) options.retry.max_retries = args_.retries;
   options.user_agent = std::string("pixxel-cli/") + pixxel::version();
-  if (args_.json) {
+  if (args_.json || record_answers) {
     pixxel::CurlTransportOptions curl;
     curl.max_idle_connections = options.max_concurrent_requests;
     // workflows list --all prints every page; other commands the last answer only.

@@ -124,7 +124,10 @@ class Cli {
     call_.cancel = std::move(cancel);
   }
 
-  void connect(const CLI::Option& request_timeout, const CLI::Option& retries, bool keyless);
+  // `record_answers`: keep the API's answers even without --json, for a command that reads
+  // one that did not decode.
+  void connect(const CLI::Option& request_timeout, const CLI::Option& retries, bool keyless,
+               bool record_answers);
 
   int create(bool max_cost_given);
   int get();
@@ -145,6 +148,8 @@ class Cli {
   // The job `create` made, and what to say about it should the output that shows it be lost
   // (a full disk): its id, and the command that shows it.
   const std::string& created_job() const { return created_job_; }
+  // The job the answer of a create that failed names (a 2xx that did not decode), if any.
+  const std::string& answered_job() const { return answered_job_; }
   const std::vector<std::string>& created_notes() const { return created_notes_; }
 
  private:
@@ -210,6 +215,7 @@ class Cli {
   pixxel::CallOptions call_;
   std::vector<std::string> hints_;
   std::string created_job_;
+  std::string answered_job_;
   std::vector<std::string> created_notes_;
   std::optional<pixxel::PixxelClient> client_;
   // The API's answers, under --json.

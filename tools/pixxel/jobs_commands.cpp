@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -90,6 +91,54 @@ int copy_to_stdout(const std::string& path) {
   return error;
 }
 
+// A JSON string's text from `at` (its opening quote) on, its end past the closing quote; none
+// when the body ends first.
+std::optional<std::string> json_string(std::string_view body, std::size_t& at) {
+  std::string text;
+  for (std::size_t i = at + 1; i < body.size(); ++i) {
+    if (body[i] == '"') {
+      at = i + 1;
+      return text;
+    }
+    if (body[i] == '\\' && i + 1 < body.size()) ++i;  // an escaped character, kept as it is
+    text += body[i];
+  }
+  return std::nullopt;
+}
+
+// The top-level "id" string of an answer that did not decode, read leniently: the body may be
+// cut short or break the model elsewhere, so when it does not parse it is scanned.
+std::string id_in_answer(std::string_view body) {
+  const auto parsed = nlohmann::json::parse(body, nullptr, false);
+  if (!parsed.is_discarded()) {
+    if (!parsed.is_object()) return {};
+    const auto id = parsed.find("id");
+    return id != parsed.end() && id->is_string() ? id->get<std::string>() : std::string();
+  }
+  const auto skip_space = [&](std::size_t i) {
+    while (i < body.size() && std::isspace(static_cast<unsigned char>(body[i])) != 0) ++i;
+    return i;
+  };
+  int depth = 0;
+  for (std::size_t i = 0; i < body.size();) {
+    const char c = body[i];
+    if (c == '"') {
+      const auto text = json_string(body, i);
+      if (!text) return {};
+      std::size_t next = skip_space(i);
+      const bool a_key = next < body.size() && body[next] == ':';
+      if (depth != 1 || !a_key || *text != "id") continue;
+      next = skip_space(next + 1);
+      if (next >= body.size() || body[next] != '"') return {};
+      return json_string(body, next).value_or("");
+    }
+    if (c == '{' || c == '[') ++depth;
+    if (c == '}' || c == ']') --depth;
+    ++i;
+  }
+  return {};
+}
+
 }  // namespace
 
 int Cli::create(bool max_cost_given) {
@@ -126,6 +175,19 @@ int Cli::create(bool max_cost_given) {
   } catch (const pixxel::ServerError& e) {
     // 503 means "not now"; the others may come after the job was stored.
     if (e.status_code() != 503) maybe_created("the server failed while creating the job");
+    throw;
+  } catch (const pixxel::DecodeError& e) {
+    // A 2xx answer: the server took the request. Its raw body may still name the job.
+    const std::string status = e.status_code() != 0 ? " " + std::to_string(e.status_code()) : "";
+    const std::optional<std::string> body = recorder_ ? recorder_->last_body() : std::nullopt;
+    const std::string id = body ? id_in_answer(*body) : std::string();
+    if (!id.empty()) {
+      answered_job_ = id;
+      hints_.push_back("the answer names job " + pixxel_jobs::printable(id) +
+                       ", which was probably created; to see it: " +
+                       command({"jobs", "get", args_.workflow, id}));
+    }
+    maybe_created("the server answered" + status + " with what is not a job");
     throw;
   }
   created_job_ = job.id;

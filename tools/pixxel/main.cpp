@@ -322,7 +322,8 @@ int run(int argc, char** argv, OutputNotes& notes) {
     if (applied.api_key) args.key_profile = applied.where();
     if (applied.base_url) args.url_profile = applied.where();
     Cli& cli = running.emplace(args, line, interrupts.token());
-    cli.connect(*request_timeout, *retries, /*keyless=*/ping->parsed());
+    cli.connect(*request_timeout, *retries, /*keyless=*/ping->parsed(),
+                /*record_answers=*/create->parsed());
     if (create->parsed()) {
       const int code = cli.create(max_cost->count() > 0);
       notes.job_id = cli.created_job();
@@ -350,7 +351,10 @@ int run(int argc, char** argv, OutputNotes& notes) {
       report.type = "interrupted";
       report.message = "interrupted";
     }
-    if (running) report.hints = running->hints();
+    if (running) {
+      report.hints = running->hints();
+      report.job_id = running->answered_job();
+    }
     return pixxel_examples::print_error(kProgram, report, args.json);
   }
 }
