@@ -524,4 +524,97 @@ TEST_F(CliBehaviourTest, ADownloadThatLosesTheRaceForItsPathIsToldAboutForce) {
   EXPECT_EQ(entries_of(temp_dir()), (std::set<std::string>{"race.zip"}));
 }
 
+// --- a create whose outcome is unknown looks for its job (issue 19, point 7) -------------------
+
+TEST_F(CliBehaviourTest, ACreateTheServerFailedAfterStoringListsTheCandidatesWithoutCreatingAgain) {
+  const std::size_t jobs_before = server_->job_count();
+  const std::size_t requests_before = server_->request_count();
+  server_->set_fail_after_create_rate(1);  // the job is stored, then the answer is a 500
+  const RunResult text = run({"jobs", "create", "wf-candidates", "--project", "prj-agri"});
+  const std::size_t requests = server_->request_count() - requests_before;
+  server_->set_fail_after_create_rate(0);
+  ASSERT_TRUE(exited_with(text, kServerError));
+  EXPECT_EQ(server_->job_count(), jobs_before + 1);  // never a second create
+  EXPECT_LE(requests, 3u);  // the create and the look (a call per UTC day: two at midnight)
+
+  const auto ids = [&] {
+    RunOptions options;
+    options.env = environment();
+    const RunResult listed = run({"--json", "jobs", "list", "wf-candidates"}, options);
+    EXPECT_TRUE(exited_with(listed, kOk));
+    const auto answer = nlohmann::json::parse(listed.out);
+    std::vector<std::string> out;
+    for (const auto& job : answer.at("jobs")) {
+      out.push_back(job.at("id"));
+    }
+    return out;
+  };
+  const std::vector<std::string> first = ids();
+  ASSERT_EQ(first.size(), 1u) << text.err;
+  const std::string& id = first[0];
+  EXPECT_NE(text.err.find("a job may have been created"), std::string::npos) << text.err;
+  EXPECT_EQ(text.err.find("try again later"), std::string::npos) << text.err;
+  EXPECT_NE(text.err.find("a minute before the request was sent, for clock skew"),
+            std::string::npos)
+      << text.err;
+  EXPECT_NE(text.err.find("pixxel:   " + id + "  created "), std::string::npos) << text.err;
+  EXPECT_NE(text.err.find("to see it: pixxel jobs get wf-candidates " + id), std::string::npos)
+      << text.err;
+
+  server_->set_fail_after_create_rate(1);
+  const RunResult json =
+      run({"--json", "jobs", "create", "wf-candidates", "--project", "prj-agri"});
+  server_->set_fail_after_create_rate(0);
+  ASSERT_TRUE(exited_with(json, kServerError));
+  EXPECT_EQ(json.out, "");
+  const auto error = nlohmann::json::parse(lines_of(json.err).back()).at("error");
+  EXPECT_EQ(error.at("type"), "server_error");
+  EXPECT_EQ(error.at("message").get<std::string>().find("try again later"), std::string::npos);
+  const std::vector<std::string> now = ids();
+  ASSERT_EQ(now.size(), 2u);
+  const auto& candidates = error.at("candidates");
+  ASSERT_EQ(candidates.size(), 2u) << json.err;
+  // Newest first: the job this run made, then the last one's.
+  EXPECT_EQ(candidates[0].at("id"), now[0] == id ? now[1] : now[0]);
+  EXPECT_EQ(candidates[1].at("id"), id);
+  for (const auto& candidate : candidates) {
+    EXPECT_FALSE(candidate.at("created_at").get<std::string>().empty());
+    EXPECT_FALSE(candidate.at("status").get<std::string>().empty());
+  }
+}
+
+TEST_F(CliBehaviourTest, ACandidateLookThatFailsIsSaidAndTheAdviceStays) {
+  pixxel::testing::TestServer server(4);
+  std::atomic<int> posts{0};
+  server.http().Post("/v0/workflows/wf-lost/jobs", [&posts](const httplib::Request&,
+                                                            httplib::Response& res) {
+    ++posts;
+    res.status = 500;
+    res.set_content(R"({"error": {"code": "internal", "message": "boom"}})", "application/json");
+  });
+  server.http().Get("/v0/workflows/wf-lost/jobs", [](const httplib::Request&,
+                                                     httplib::Response& res) {
+    res.status = 502;
+    res.set_content(R"({"error": {"code": "bad_gateway", "message": "down"}})", "application/json");
+  });
+  server.start();
+  RunOptions options;
+  options.env = environment();
+  options.env[0] = "PIXXEL_BASE_URL=" + server.url();
+  const RunResult result =
+      run({"--retries", "0", "jobs", "create", "wf-lost", "--project", "prj-agri"}, options);
+  ASSERT_TRUE(exited_with(result, kServerError));
+  EXPECT_EQ(posts.load(), 1);
+  EXPECT_NE(result.err.find("looking for the jobs of workflow wf-lost created since "),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find(" failed ("), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("a job may have been created. Look before creating another: pixxel "
+                            "jobs list wf-lost --created-on " +
+                            today_utc()),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("try again later"), std::string::npos) << result.err;
+}
+
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -90,8 +91,16 @@ struct DownloadTarget {
   bool to_stdout = false;
 };
 
-// True for what the retry rules retry for a GET: 408, 429, 5xx, no answer, a timeout.
+// A create whose outcome is unknown looks for the jobs created from this long before its
+// request was sent, for a server clock behind this machine's.
+constexpr std::chrono::minutes kClockSkew{1};
+// ... and from this long before now when the SDK could not say when it was sent.
+constexpr std::chrono::minutes kNoSentAt{5};
+
+// True for what the retry rules retry for a GET: 408, 429, 5xx, no answer, a timeout; never
+// for what may have acted on the server (the SDK's outcome_unknown()), which is not made again.
 inline bool is_transient(const pixxel::Error& e) {
+  if (e.outcome_unknown()) return false;
   if (const auto* api = dynamic_cast<const pixxel::ApiError*>(&e)) {
     const int status = api->status_code();
     return status == 408 || status == 429 || status >= 500;
@@ -150,10 +159,19 @@ class Cli {
   const std::string& created_job() const { return created_job_; }
   // The job the answer of a create that failed names (a 2xx that did not decode), if any.
   const std::string& answered_job() const { return answered_job_; }
+  // After a create whose outcome is unknown, the jobs that may be the one it made
+  // ({id, created_at, status, created_by} each); none when they were not looked for.
+  const std::optional<nlohmann::ordered_json>& candidates() const { return candidates_; }
   const std::vector<std::string>& created_notes() const { return created_notes_; }
 
  private:
   int print(const pixxel::Job& job);
+
+  // After a create that failed although it may have created a job: says so with the command
+  // that lists the workflow's jobs of today, names the job a raw 2xx answer holds, and else
+  // looks once for the jobs created since the request was sent (find_jobs_created_since),
+  // keeping them in candidates() and hints(). A failed look is said, and changes nothing else.
+  void look_for_created_job(const pixxel::Error& e);
 
   // --json: the body of the API's last answer, as received. Call right after the call whose
   // answer it is (a download's file is no answer).
@@ -216,6 +234,7 @@ class Cli {
   std::vector<std::string> hints_;
   std::string created_job_;
   std::string answered_job_;
+  std::optional<nlohmann::ordered_json> candidates_;
   std::vector<std::string> created_notes_;
   std::optional<pixxel::PixxelClient> client_;
   // The API's answers, under --json.

@@ -64,6 +64,8 @@ struct ErrorReport {
   std::optional<std::chrono::milliseconds> retry_after;
   std::vector<std::string> hints;  // what to do next (a command to resume, to look), if any
   std::string job_id;              // a job the command made (or that its answer names)
+  // The jobs that may be the one a create made, when its outcome is unknown.
+  std::optional<nlohmann::ordered_json> candidates;
 };
 
 // "120 s", "1.5 s".
@@ -144,7 +146,9 @@ inline ErrorReport describe_current_exception(const ErrorContext& context = {}) 
         what);
     from_api(e);
   } catch (const pixxel::ServerError& e) {
-    set(kServerError, "server_error", "server error, try again later", e.what());
+    // Not "try again later" when the request may have acted: that would make a second job.
+    set(kServerError, "server_error",
+        e.outcome_unknown() ? "server error" : "server error, try again later", e.what());
     from_api(e);
   } catch (const pixxel::ApiError& e) {
     set(kClientError, "request_rejected", "request rejected", e.what());
@@ -184,6 +188,7 @@ inline std::string error_json(const ErrorReport& report) {
     error["retry_after"] = ms % 1000 == 0 ? Json(ms / 1000) : Json(static_cast<double>(ms) / 1000);
   }
   if (!report.job_id.empty()) error["job_id"] = report.job_id;
+  if (report.candidates) error["candidates"] = *report.candidates;
   if (!report.hints.empty()) error["hints"] = report.hints;
   // Text from the server need not be UTF-8; dump() would throw on it.
   return Json{{"error", error}}.dump(-1, ' ', false, Json::error_handler_t::replace);

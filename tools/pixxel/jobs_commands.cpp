@@ -153,41 +153,11 @@ int Cli::create(bool max_cost_given) {
     }
     line_.message(std::string(kProgram) + ": estimated cost " + figures + ", within " + limit);
   }
-  // The UTC day the job would carry, for the command that looks for it.
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char today[16];
-  std::strftime(today, sizeof today, "%Y-%m-%d", &utc);
-  const auto maybe_created = [&](const std::string& why) {
-    hints_.push_back(why + ": a job may have been created. Look before creating another: " +
-                     command({"jobs", "list", args_.workflow, "--created-on", today}));
-  };
   pixxel::Job job;
   try {
     job = client_->create_job(args_.workflow, args_.project, call_);
-  } catch (const pixxel::TransportError& e) {  // a timeout too
-    if (e.request_sent()) maybe_created("the request was sent but no answer came back");
-    throw;
-  } catch (const pixxel::CancelledError& e) {
-    if (e.request_sent()) maybe_created("interrupted after the request was sent");
-    throw;
-  } catch (const pixxel::ServerError& e) {
-    // 503 means "not now"; the others may come after the job was stored.
-    if (e.status_code() != 503) maybe_created("the server failed while creating the job");
-    throw;
-  } catch (const pixxel::DecodeError& e) {
-    // A 2xx answer: the server took the request. Its raw body may still name the job.
-    const std::string status = e.status_code() != 0 ? " " + std::to_string(e.status_code()) : "";
-    const std::optional<std::string> body = recorder_ ? recorder_->last_body() : std::nullopt;
-    const std::string id = body ? id_in_answer(*body) : std::string();
-    if (!id.empty()) {
-      answered_job_ = id;
-      hints_.push_back("the answer names job " + pixxel_jobs::printable(id) +
-                       ", which was probably created; to see it: " +
-                       command({"jobs", "get", args_.workflow, id}));
-    }
-    maybe_created("the server answered" + status + " with what is not a job");
+  } catch (const pixxel::Error& e) {
+    if (e.outcome_unknown()) look_for_created_job(e);
     throw;
   }
   created_job_ = job.id;
@@ -198,6 +168,87 @@ int Cli::create(bool max_cost_given) {
                 ", waiting for it");
   return finish(
       wait_for(job.id, &job, wait_deadline(), command({"jobs", "wait", args_.workflow, job.id})));
+}
+
+void Cli::look_for_created_job(const pixxel::Error& e) {
+  using std::chrono::system_clock;
+  const auto utc = [](system_clock::time_point when, const char* format) {
+    const std::time_t t = system_clock::to_time_t(when);
+    std::tm parts{};
+    gmtime_r(&t, &parts);
+    char text[32];
+    std::strftime(text, sizeof text, format, &parts);
+    return std::string(text);
+  };
+  const std::string look = command(
+      {"jobs", "list", args_.workflow, "--created-on", utc(system_clock::now(), "%Y-%m-%d")});
+  std::string why = "the request reached the server, but what became of it is unknown";
+  if (dynamic_cast<const pixxel::CancelledError*>(&e) != nullptr) {
+    why = "interrupted after the request was sent";
+  } else if (dynamic_cast<const pixxel::TransportError*>(&e) != nullptr) {  // a timeout too
+    why = "the request was sent but no answer came back";
+  } else if (const auto* api = dynamic_cast<const pixxel::ApiError*>(&e)) {
+    why = api->status_code() >= 500
+              ? "the server failed (" + std::to_string(api->status_code()) +
+                    ") after the request reached it"
+              : why + " (the last answer: " + std::to_string(api->status_code()) + ")";
+  } else if (const auto* decode = dynamic_cast<const pixxel::DecodeError*>(&e)) {
+    const int status = decode->status_code();
+    why = "the server answered" + (status != 0 ? " " + std::to_string(status) : std::string()) +
+          " with what is not a job";
+    // The raw answer may still name the job.
+    const std::optional<std::string> body = recorder_ ? recorder_->last_body() : std::nullopt;
+    const std::string id = body ? id_in_answer(*body) : std::string();
+    if (!id.empty()) {
+      answered_job_ = id;
+      hints_.push_back("the answer names job " + pixxel_jobs::printable(id) +
+                       ", which was probably created; to see it: " +
+                       command({"jobs", "get", args_.workflow, id}));
+    }
+  }
+  hints_.push_back(why + ": a job may have been created. Look before creating another: " + look);
+  // Known already; or the user asked to stop, and is told how to look.
+  if (!answered_job_.empty() || dynamic_cast<const pixxel::CancelledError*>(&e) != nullptr) {
+    return;
+  }
+
+  // One look, never a second create. A server's clock may be behind this one: its created_at
+  // is read from a minute before the request went out.
+  const system_clock::time_point sent = e.sent_at().value_or(system_clock::now() - kNoSentAt);
+  const system_clock::time_point since = sent - kClockSkew;
+  const std::string from = utc(since, "%Y-%m-%d %H:%M:%S UTC") +
+                           (e.sent_at() ? " (a minute before the request was sent, for clock skew)"
+                                        : " (when the request was sent is not known)");
+  std::vector<pixxel::Job> jobs;
+  try {
+    jobs = client_->find_jobs_created_since(args_.workflow, since, call_);
+  } catch (const pixxel::Error& lookup) {
+    hints_.push_back("looking for the jobs of workflow " + pixxel_jobs::printable(args_.workflow) +
+                     " created since " + from + " failed (" +
+                     pixxel_jobs::printable(lookup.what()) + "); look with the command above");
+    return;
+  }
+  candidates_ = nlohmann::ordered_json::array();
+  if (jobs.empty()) {
+    hints_.push_back("no job of workflow " + pixxel_jobs::printable(args_.workflow) +
+                     " was created since " + from +
+                     " as far as the server lists them now; one may still appear, so look again "
+                     "before creating another");
+    return;
+  }
+  hints_.push_back("jobs of workflow " + pixxel_jobs::printable(args_.workflow) +
+                   " created since " + from +
+                   ", newest first; yours may be among them (compare created_by, the time):");
+  for (const pixxel::Job& candidate : jobs) {
+    candidates_->push_back({{"id", candidate.id},
+                            {"created_at", candidate.created_at},
+                            {"status", candidate.status},
+                            {"created_by", candidate.created_by}});
+    hints_.push_back("  " + pixxel_jobs::printable(candidate.id) + "  created " +
+                     pixxel_jobs::printable(candidate.created_at) + "  " +
+                     pixxel_jobs::printable(candidate.status) +
+                     "  to see it: " + command({"jobs", "get", args_.workflow, candidate.id}));
+  }
 }
 
 int Cli::get() { return print(client_->get_job(args_.workflow, args_.job, call_)); }

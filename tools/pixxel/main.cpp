@@ -354,6 +354,7 @@ int run(int argc, char** argv, OutputNotes& notes) {
     if (running) {
       report.hints = running->hints();
       report.job_id = running->answered_job();
+      report.candidates = running->candidates();
     }
     return pixxel_examples::print_error(kProgram, report, args.json);
   }
