@@ -165,6 +165,8 @@ StdoutBuffer::StdoutBuffer() : buffer_(1 << 16) {
 StdoutBuffer& StdoutBuffer::install() {
   static auto* buffer = new StdoutBuffer();  // never destroyed: output may come until exit
   std::cout.rdbuf(buffer);
+  // A person reading a terminal sees each line as it is printed.
+  if (isatty(STDOUT_FILENO) == 1) std::cout.setf(std::ios::unitbuf);
   return *buffer;
 }
 
