@@ -3,6 +3,7 @@
 #include <atomic>
 #include <filesystem>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -344,6 +345,93 @@ TEST_F(CliJsonTest, ConfigurationAdviceNamesTheCliFlags) {
       run({"--allow-insecure-http", "--base-url", elsewhere, "jobs", "list", "wf-1"});
   EXPECT_TRUE(exited_with(allowed, kOk));
   EXPECT_EQ(server_->request_count(), requests_before + 1);
+}
+
+// Every "type" the CLI's sources give an error, and every exit code they name, is in the
+// README's lists, so that a script's author finds what they may meet.
+TEST_F(CliJsonTest, TheReadmeListsEveryErrorTypeAndExitCode) {
+  const std::filesystem::path tools = std::filesystem::path(PIXXEL_SOURCE_DIR) / "tools" / "pixxel";
+  std::string sources;
+  for (const auto& entry : std::filesystem::directory_iterator(tools)) {
+    const auto ext = entry.path().extension();
+    if (ext == ".cpp" || ext == ".hpp") sources += read_file(entry.path());
+  }
+  const std::string readme = read_file(std::filesystem::path(PIXXEL_SOURCE_DIR) / "README.md");
+  const auto types_at = readme.find("`type` is one of");
+  ASSERT_NE(types_at, std::string::npos);
+  const std::string types = readme.substr(types_at, readme.find('.', types_at) - types_at);
+  // set(kX, "type", ...), fail(kX, "type", ...), report.type = "type".
+  const std::regex type_pattern(
+      R"re((?:set|fail)\(\s*(?:pixxel_examples::)?k\w+,\s*"(\w+)"|\.type = "(\w+)")re");
+  std::set<std::string> found;
+  for (std::sregex_iterator it(sources.begin(), sources.end(), type_pattern), end; it != end;
+       ++it) {
+    found.insert((*it)[1].matched ? (*it)[1].str() : (*it)[2].str());
+  }
+  EXPECT_GT(found.size(), 15u);
+  for (const std::string& type : found) {
+    EXPECT_NE(types.find("`" + type + "`"), std::string::npos) << type << " is not in: " << types;
+  }
+
+  const auto codes_at = readme.find("Exit codes say what happened:");
+  ASSERT_NE(codes_at, std::string::npos);
+  const std::string codes = readme.substr(codes_at, readme.find(". ", codes_at) - codes_at);
+  const std::regex code_pattern(R"(\bk\w+ = (\d+),)");
+  std::size_t named = 0;
+  for (std::sregex_iterator it(sources.begin(), sources.end(), code_pattern), end; it != end;
+       ++it, ++named) {
+    const std::string code = (*it)[1].str();
+    EXPECT_TRUE(std::regex_search(codes, std::regex("(^|[\\s:])" + code + "\\s")))
+        << code << " is not in: " << codes;
+  }
+  EXPECT_GE(named, 16u);
+}
+
+// Issue 19, point 8: a 2xx answer to a create that does not decode still names the job.
+TEST_F(CliJsonTest, ACreateAnsweredWithWhatIsNotAJobStillNamesTheJobItsAnswerHolds) {
+  TestServer server(4);
+  std::atomic<int> posts{0};
+  const auto answer = [&](const std::string& body) {
+    return [&posts, body](const httplib::Request&, httplib::Response& res) {
+      ++posts;
+      res.set_content(body, "application/json");
+    };
+  };
+  // Tasks as an object: the decoder refuses it, yet the job was made.
+  server.http().Post(
+      "/v0/workflows/wf-odd/jobs",
+      answer(R"({"status": "queued", "tasks": {"not": "a list"}, "id": "job-odd"})"));
+  // Cut short: no JSON at all, but its id came first.
+  server.http().Post("/v0/workflows/wf-cut/jobs",
+                     answer(R"({"tasks": [{"id": "task-1"}], "id": "job-cut", "status": "que)"));
+  server.start();
+
+  const RunResult text =
+      run_against(server.url(), {"jobs", "create", "wf-odd", "--project", "prj-agri"});
+  ASSERT_TRUE(exited_with(text, kBadAnswer));
+  EXPECT_NE(text.err.find("the answer names job job-odd, which was probably created; to see it: "
+                          "pixxel jobs get wf-odd job-odd"),
+            std::string::npos)
+      << text.err;
+  EXPECT_NE(text.err.find("a job may have been created. Look before creating another: pixxel "
+                          "jobs list wf-odd --created-on "),
+            std::string::npos)
+      << text.err;
+
+  const RunResult json =
+      run_against(server.url(), {"--json", "jobs", "create", "wf-odd", "--project", "prj-agri"});
+  ASSERT_TRUE(exited_with(json, kBadAnswer));
+  EXPECT_EQ(json.out, "");
+  auto error = json_error(json);
+  EXPECT_EQ(error.at("type"), "bad_answer");
+  EXPECT_EQ(error.value("job_id", ""), "job-odd") << json.err;
+
+  const RunResult cut =
+      run_against(server.url(), {"--json", "jobs", "create", "wf-cut", "--project", "prj-agri"});
+  ASSERT_TRUE(exited_with(cut, kBadAnswer));
+  error = json_error(cut);
+  EXPECT_EQ(error.value("job_id", ""), "job-cut") << cut.err;  // not the task's id
+  EXPECT_EQ(posts.load(), 3);                                  // never a second create
 }
 
 }  // namespace

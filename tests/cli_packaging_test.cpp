@@ -3,10 +3,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "support/cli_fixture.hpp"
 
@@ -363,6 +365,114 @@ TEST_F(CliPackagingTest, ProfilesListsNamesAndSettingsButNeverKeys) {
   EXPECT_NE(result.out.find("    timeout  = 5\n"), std::string::npos);
   EXPECT_NE(result.out.find("  prod\n"), std::string::npos);
   EXPECT_EQ(result.out.find(secret), std::string::npos);
+}
+
+// --- printed commands and errors keep the profile's identity (issue 19, point 9) -------------
+
+// The words of the command printed after `marker` on a line of `err`.
+std::vector<std::string> printed_after(const std::string& err, const std::string& marker) {
+  const auto at = err.find(marker);
+  if (at == std::string::npos) return {};
+  const auto start = at + marker.size();
+  std::istringstream line(err.substr(start, err.find('\n', start) - start));
+  std::vector<std::string> words;
+  for (std::string word; line >> word;) words.push_back(word);
+  return words;
+}
+
+TEST_F(CliPackagingTest, APrintedCommandNamesTheProfileAndNotItsUrl) {
+  // The default profile holds another key for another server: a command that printed the
+  // chosen profile's URL without the profile would send that key to this server.
+  const auto env = config_env(
+      "default_profile = \"other\"\n[profiles.other]\n"
+      "base_url = \"http://127.0.0.1:9\"\napi_key = \"" +
+      std::string(kWrongKey) + "\"\n" + profile("mock", kApiKey));
+  server_->set_job_duration(std::chrono::hours(1));
+  const std::string job = create_job("wf-identity");
+  const RunResult waited = run_env({"--profile", "mock", "jobs", "wait", "wf-identity", job,
+                                    "--wait-timeout", "0.3", kFastPolls},
+                                   env);
+  ASSERT_TRUE(exited_with(waited, kTimeout));
+  std::vector<std::string> resume = printed_after(waited.err, "to wait for it again: ");
+  ASSERT_EQ(resume, (std::vector<std::string>{"pixxel", "--profile", "mock", "jobs", "wait",
+                                              "wf-identity", job}))
+      << waited.err;
+  // Run as printed, it reaches the same server with the same key: the wait times out again.
+  resume.erase(resume.begin());
+  resume.insert(resume.end(), {"--wait-timeout", "0.3", kFastPolls});
+  EXPECT_TRUE(exited_with(run_env(resume, env), kTimeout));
+
+  // A --base-url given on the command line is printed, with the profile that gave the key.
+  const RunResult flagged =
+      run_env({"--profile", "mock", "--base-url", server_->base_url(), "jobs", "wait",
+               "wf-identity", job, "--wait-timeout", "0.3", kFastPolls},
+              env);
+  ASSERT_TRUE(exited_with(flagged, kTimeout));
+  EXPECT_EQ(printed_after(flagged.err, "to wait for it again: "),
+            (std::vector<std::string>{"pixxel", "--profile", "mock", "--base-url",
+                                      server_->base_url(), "jobs", "wait", "wf-identity", job}))
+      << flagged.err;
+
+  // A key given as a flag is never printed, and no other key may stand in for it.
+  const RunResult keyed = run_env({"--api-key", kApiKey, "--base-url", server_->base_url(), "jobs",
+                                   "wait", "wf-identity", job, "--wait-timeout", "0.3", kFastPolls},
+                                  env);
+  ASSERT_TRUE(exited_with(keyed, kTimeout));
+  EXPECT_EQ(keyed.err.find(kApiKey), std::string::npos) << keyed.err;
+  EXPECT_EQ(printed_after(keyed.err, "to wait for it again: "),
+            (std::vector<std::string>{"pixxel", "--api-key", "KEY", "--base-url",
+                                      server_->base_url(), "jobs", "wait", "wf-identity", job}))
+      << keyed.err;
+}
+
+TEST_F(CliPackagingTest, ARejectedKeyFromAProfileNamesTheProfileAndItsFile) {
+  const auto env = config_env(profile("prod", kWrongKey));
+  const std::string where = "profile \"prod\" in " + (temp_dir() / "config.toml").string();
+  const RunResult result = run_env({"--profile", "prod", "projects", "list"}, env);
+  ASSERT_TRUE(exited_with(result, kAuthentication));
+  EXPECT_NE(result.err.find("check the api_key of " + where), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("--api-key"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find(kWrongKey), std::string::npos) << result.err;
+
+  // Selected by the environment, the same.
+  auto selected = env;
+  selected.push_back("PIXXEL_PROFILE=prod");
+  const RunResult json = run_env({"--json", "projects", "list"}, selected);
+  ASSERT_TRUE(exited_with(json, kAuthentication));
+  const auto error = nlohmann::json::parse(lines_of(json.err).back()).at("error");
+  EXPECT_NE(error.at("message").get<std::string>().find("check the api_key of " + where),
+            std::string::npos)
+      << json.err;
+}
+
+TEST_F(CliPackagingTest, AConfigFileWithAKeyOthersCanReadGetsAChmodWarning) {
+  auto env = config_env(profile("mock", kApiKey));
+  const fs::path path = temp_dir() / "config.toml";
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                            fs::perms::others_read);
+  const RunResult open = run_env({"--profile", "mock", "projects", "list"}, env);
+  ASSERT_TRUE(exited_with(open, kOk));
+  EXPECT_NE(open.err.find("warning: " + path.string() +
+                          " holds an API key that others can read "
+                          "(mode 0644); make it yours alone: chmod 600 " +
+                          path.string()),
+            std::string::npos)
+      << open.err;
+  EXPECT_EQ(open.err.find(kApiKey), std::string::npos) << open.err;
+  EXPECT_NE(run_env({"profiles"}, env).err.find("chmod 600"), std::string::npos);
+
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+  const RunResult closed = run_env({"--profile", "mock", "projects", "list"}, env);
+  ASSERT_TRUE(exited_with(closed, kOk));
+  EXPECT_EQ(closed.err.find("warning"), std::string::npos) << closed.err;
+
+  // Without a key there is nothing to hide.
+  env = config_env("[profiles.mock]\nbase_url = \"" + server_->base_url() + "\"\n");
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                            fs::perms::others_read);
+  const RunResult keyless = run_env({"--profile", "mock", "ping"}, env);
+  ASSERT_TRUE(exited_with(keyless, kOk));
+  EXPECT_EQ(keyless.err.find("warning"), std::string::npos) << keyless.err;
 }
 
 }  // namespace

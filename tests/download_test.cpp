@@ -334,6 +334,32 @@ TEST_F(DownloadTest, ASymlinkAtTheTemporaryNameIsNeverFollowed) {
   EXPECT_EQ(entries(), (std::set<std::string>{"out.zip", "out.zip.part", "victim"}));
 }
 
+// Issue 19: what a killed download left is reclaimed, not piled up beside.
+TEST_F(DownloadTest, APartFileLeftByAKilledDownloadIsReclaimed) {
+  const Object object{content(50000, 11), "\"v1\""};
+  RecordingServer server(
+      [&](std::size_t, const std::string& request) { return serve(object, request); });
+  plant("out.zip.part", "the head of another download");
+
+  EXPECT_EQ(client().save_download(link(server), path()), 50000u);
+  EXPECT_EQ(read(path()), object.bytes);  // nothing of the leftover stitched on
+  EXPECT_EQ(entries(), (std::set<std::string>{"out.zip"}));
+}
+
+// A hard link at the temporary name may be another file's other name: never emptied.
+TEST_F(DownloadTest, AHardLinkAtTheTemporaryNameIsLeftAlone) {
+  const Object object{content(50000, 12), "\"v1\""};
+  RecordingServer server(
+      [&](std::size_t, const std::string& request) { return serve(object, request); });
+  plant("victim", "precious");
+  ASSERT_EQ(::link(path("victim").c_str(), path("out.zip.part").c_str()), 0);
+
+  EXPECT_EQ(client().save_download(link(server), path()), 50000u);
+  EXPECT_EQ(read(path("victim")), "precious");
+  EXPECT_EQ(read(path("out.zip.part")), "precious");
+  EXPECT_EQ(entries(), (std::set<std::string>{"out.zip", "out.zip.part", "victim"}));
+}
+
 TEST_F(DownloadTest, AFailedDownloadNeverTruncatesASymlinkedFile) {
   const Object object{content(50000, 10), "\"v1\""};
   RecordingServer server([&](std::size_t, const std::string& request) {

@@ -43,6 +43,13 @@ struct SaveOptions {
   std::function<void(const DownloadProgress&)> on_progress;
   /// Replace an existing file at the destination (a symlink there is replaced, not followed).
   /// Off: anything at the destination is an error, even if it appears during the download.
+  ///
+  /// The archive is written to `PATH.part` and renamed into place once complete. A `PATH.part`
+  /// left by a download that was killed is reclaimed by the next one to the same path (a live
+  /// download holds an flock on its part file; a second one at once writes `PATH.part-2`).
+  /// A destination that is no regular file (a FIFO, a device) or lies under /dev or /proc
+  /// (such as /dev/stdout) is written in place, in order, whatever `overwrite` says: nothing
+  /// is renamed over it, and a download that must start over after bytes went there fails.
   bool overwrite = false;
 };
 

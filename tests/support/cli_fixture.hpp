@@ -52,6 +52,7 @@ constexpr const char* kFastPolls = "--poll-interval=0.05";
 
 struct RunResult {
   int exit_code = -1;  // 128 + signal when killed
+  int signal = 0;      // the signal that killed it, if one did
   bool timed_out = false;
   std::string out;
   std::string err;  // also what a terminal on stderr received
@@ -64,6 +65,10 @@ struct RunOptions {
   std::string program;           // empty: PIXXEL_EXE
   // Sends the child SIGINT (as Ctrl-C does) once, as soon as this holds for its stderr so far.
   std::function<bool(const std::string& err)> interrupt_when;
+  // stdout is this file (such as /dev/full) instead of a pipe.
+  std::string stdout_path;
+  // stdout is a pipe nobody reads: its read end is closed before the child writes.
+  bool stdout_reader_gone = false;
 };
 
 struct Fd {
@@ -110,7 +115,12 @@ inline RunResult run_cli(const std::vector<std::string>& args, const RunOptions&
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_write.fd, STDOUT_FILENO);
+  if (options.stdout_path.empty()) {
+    posix_spawn_file_actions_adddup2(&actions, out_write.fd, STDOUT_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, options.stdout_path.c_str(), O_WRONLY,
+                                     0);
+  }
   posix_spawn_file_actions_adddup2(&actions, err_write.fd, STDERR_FILENO);
   if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
 
@@ -132,11 +142,12 @@ inline RunResult run_cli(const std::vector<std::string>& args, const RunOptions&
   if (spawned != 0) throw std::runtime_error("posix_spawn failed: " + std::to_string(spawned));
   out_write.reset();
   err_write.reset();  // else the pty master never reports the end
+  if (options.stdout_reader_gone) out_read.reset();
 
   const auto deadline = std::chrono::steady_clock::now() + kWatchdog;
   bool interrupted = false;
-  std::vector<std::pair<Fd*, std::string*>> open = {{&out_read, &result.out},
-                                                    {&err_read, &result.err}};
+  std::vector<std::pair<Fd*, std::string*>> open = {{&err_read, &result.err}};
+  if (out_read.fd >= 0) open.push_back({&out_read, &result.out});
   while (!open.empty()) {
     const auto left =
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -170,15 +181,20 @@ inline RunResult run_cli(const std::vector<std::string>& args, const RunOptions&
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
+  if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+    result.exit_code = 128 + result.signal;
+  }
   return result;
 }
 
 inline ::testing::AssertionResult exited_with(const RunResult& result, int code) {
-  if (!result.timed_out && result.exit_code == code) return ::testing::AssertionSuccess();
+  if (!result.timed_out && result.signal == 0 && result.exit_code == code)
+    return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure()
-         << (result.timed_out ? "killed after the watchdog's 30 s; " : "") << "exit code "
-         << result.exit_code << ", expected " << code << "\n--- stdout:\n"
+         << (result.timed_out ? "killed after the watchdog's 30 s; " : "")
+         << (result.signal != 0 ? "killed by signal " + std::to_string(result.signal) + "; " : "")
+         << "exit code " << result.exit_code << ", expected " << code << "\n--- stdout:\n"
          << result.out << "--- stderr:\n"
          << result.err;
 }

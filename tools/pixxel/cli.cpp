@@ -44,9 +44,17 @@ pixxel_examples::ErrorContext error_context(const Arguments& args) {
   pixxel_examples::ErrorContext context;
   context.json = args.json;
   context.key_given = !args.api_key.empty() || non_empty_env("PIXXEL_API_KEY") != nullptr;
-  context.key_source = args.api_key.empty() ? "PIXXEL_API_KEY" : "--api-key";
-  if (!args.base_url.empty()) {
+  if (args.api_key_flag) {
+    context.key_source = "--api-key";
+  } else if (!args.key_profile.empty()) {
+    context.key_source = args.key_profile;
+  } else {
+    context.key_source = "PIXXEL_API_KEY";
+  }
+  if (args.base_url_flag) {
     context.base_url_source = "--base-url";
+  } else if (!args.url_profile.empty()) {
+    context.base_url_source = args.url_profile;
   } else if (non_empty_env("PIXXEL_BASE_URL") != nullptr) {
     context.base_url_source = "PIXXEL_BASE_URL";
   }
@@ -90,7 +98,8 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& error, int ar
       std::string("usage error: ") + error.what() + "; see " + kProgram + " --help", argc, argv);
 }
 
-void Cli::connect(const CLI::Option& request_timeout, const CLI::Option& retries, bool keyless) {
+void Cli::connect(const CLI::Option& request_timeout, const CLI::Option& retries, bool keyless,
+                  bool record_answers) {
   pixxel::ClientOptions options;
   options.api_key = args_.api_key;
   if (keyless && options.api_key.empty() && non_empty_env("PIXXEL_API_KEY") == nullptr) {
@@ -103,7 +112,7 @@ void Cli::connect(const CLI::Option& request_timeout, const CLI::Option& retries
   if (request_timeout.count() > 0) options.timeout = to_milliseconds(args_.request_timeout);
   if (retries.count() > 0) options.retry.max_retries = args_.retries;
   options.user_agent = std::string("pixxel-cli/") + pixxel::version();
-  if (args_.json) {
+  if (args_.json || record_answers) {
     pixxel::CurlTransportOptions curl;
     curl.max_idle_connections = options.max_concurrent_requests;
     // workflows list --all prints every page; other commands the last answer only.
@@ -219,8 +228,13 @@ void Cli::nap(milliseconds pause) const {
 
 std::string Cli::command(std::initializer_list<std::string> words) const {
   std::string out = kProgram;
-  // Only what chooses the server: the key stays where it came from (and out of the terminal).
-  if (!args_.base_url.empty()) out += " --base-url " + shell_quote(args_.base_url);
+  // Run as printed, the command must send the same key to the same server. A URL a profile
+  // filled in is left to --profile: printed as --base-url, it would go with whatever key the
+  // default profile or the environment holds. A key given as a flag stays out of the
+  // terminal; the placeholder fails at the server rather than letting another key stand in.
+  if (!args_.profile_flag.empty()) out += " --profile " + shell_quote(args_.profile_flag);
+  if (args_.api_key_flag) out += " --api-key KEY";
+  if (args_.base_url_flag) out += " --base-url " + shell_quote(args_.base_url);
   for (const std::string& word : words) out += " " + shell_quote(word);
   return out;
 }

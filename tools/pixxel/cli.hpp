@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "command_line.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
 #include "pixxel/pixxel.hpp"
@@ -46,6 +48,13 @@ struct Arguments {
   bool allow_insecure_http = false;
   double request_timeout = 0;  // seconds; used only when given
   int retries = 0;             // used only when given
+  // Where the key and the server came from (main.cpp sets these once the profile is applied):
+  // printed commands choose the same again, errors name them.
+  std::string profile_flag;    // --profile NAME, as given on the command line
+  bool api_key_flag = false;   // --api-key was on the command line
+  bool base_url_flag = false;  // --base-url was on the command line
+  std::string key_profile;     // `profile "NAME" in FILE` when a profile gave the key
+  std::string url_profile;     // the same for the base URL
   // Command arguments (each command reads its own).
   std::string workflow;
   std::string job;
@@ -75,14 +84,23 @@ inline std::string file_name_part(std::string_view id) {
   return name;
 }
 
-// Where `jobs download` writes: a file, or stdout (`-o -`).
+// Where `jobs download` writes: a file, or stdout (`-o -`, through a temporary file copied out
+// once complete).
 struct DownloadTarget {
-  std::string path;  // the file; for stdout, a temporary file copied out once complete
+  std::string path;  // the file; empty for stdout
   bool to_stdout = false;
 };
 
-// True for what the retry rules retry for a GET: 408, 429, 5xx, no answer, a timeout.
+// A create whose outcome is unknown looks for the jobs created from this long before its
+// request was sent, for a server clock behind this machine's.
+constexpr std::chrono::minutes kClockSkew{1};
+// ... and from this long before now when the SDK could not say when it was sent.
+constexpr std::chrono::minutes kNoSentAt{5};
+
+// True for what the retry rules retry for a GET: 408, 429, 5xx, no answer, a timeout; never
+// for what may have acted on the server (the SDK's outcome_unknown()), which is not made again.
 inline bool is_transient(const pixxel::Error& e) {
+  if (e.outcome_unknown()) return false;
   if (const auto* api = dynamic_cast<const pixxel::ApiError*>(&e)) {
     const int status = api->status_code();
     return status == 408 || status == 429 || status >= 500;
@@ -115,7 +133,10 @@ class Cli {
     call_.cancel = std::move(cancel);
   }
 
-  void connect(const CLI::Option& request_timeout, const CLI::Option& retries, bool keyless);
+  // `record_answers`: keep the API's answers even without --json, for a command that reads
+  // one that did not decode.
+  void connect(const CLI::Option& request_timeout, const CLI::Option& retries, bool keyless,
+               bool record_answers);
 
   int create(bool max_cost_given);
   int get();
@@ -133,8 +154,24 @@ class Cli {
   // wait, to look for a job that may exist), one line each; empty when nothing.
   const std::vector<std::string>& hints() const { return hints_; }
 
+  // The job `create` made, and what to say about it should the output that shows it be lost
+  // (a full disk): its id, and the command that shows it.
+  const std::string& created_job() const { return created_job_; }
+  // The job the answer of a create that failed names (a 2xx that did not decode), if any.
+  const std::string& answered_job() const { return answered_job_; }
+  // After a create whose outcome is unknown, the jobs that may be the one it made
+  // ({id, created_at, status, created_by} each); none when they were not looked for.
+  const std::optional<nlohmann::ordered_json>& candidates() const { return candidates_; }
+  const std::vector<std::string>& created_notes() const { return created_notes_; }
+
  private:
   int print(const pixxel::Job& job);
+
+  // After a create that failed although it may have created a job: says so with the command
+  // that lists the workflow's jobs of today, names the job a raw 2xx answer holds, and else
+  // looks once for the jobs created since the request was sent (find_jobs_created_since),
+  // keeping them in candidates() and hints(). A failed look is said, and changes nothing else.
+  void look_for_created_job(const pixxel::Error& e);
 
   // --json: the body of the API's last answer, as received. Call right after the call whose
   // answer it is (a download's file is no answer).
@@ -159,7 +196,8 @@ class Cli {
   pixxel::Job wait_for(const std::string& job_id, const pixxel::Job* known,
                        std::optional<Clock::time_point> deadline, const std::string& resume);
 
-  // `pixxel` with the global options that choose the server, then `words`, quoted.
+  // `pixxel` with the global options that chose this run's key and server, then `words`,
+  // quoted.
   std::string command(std::initializer_list<std::string> words) const;
 
   // `call()`, made again after a failure that the retry rules retry for a GET (429, 5xx,
@@ -194,6 +232,10 @@ class Cli {
   StatusLine& line_;
   pixxel::CallOptions call_;
   std::vector<std::string> hints_;
+  std::string created_job_;
+  std::string answered_job_;
+  std::optional<nlohmann::ordered_json> candidates_;
+  std::vector<std::string> created_notes_;
   std::optional<pixxel::PixxelClient> client_;
   // The API's answers, under --json.
   std::shared_ptr<RecordingTransport> recorder_;

@@ -6,7 +6,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <filesystem>
+#include <iostream>
 #include <limits>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "cli.hpp"  // is_iso_date
@@ -153,6 +158,75 @@ const CLI::App* find_command(const CLI::App& app, const std::vector<std::string>
   return current;
 }
 
+StdoutBuffer::StdoutBuffer() : buffer_(1 << 16) {
+  setp(buffer_.data(), buffer_.data() + buffer_.size());
+}
+
+StdoutBuffer& StdoutBuffer::install() {
+  static auto* buffer = new StdoutBuffer();  // never destroyed: output may come until exit
+  std::cout.rdbuf(buffer);
+  // A person reading a terminal sees each line as it is printed.
+  if (isatty(STDOUT_FILENO) == 1) std::cout.setf(std::ios::unitbuf);
+  return *buffer;
+}
+
+int StdoutBuffer::error() {
+  write_out();
+  return error_;
+}
+
+StdoutBuffer::int_type StdoutBuffer::overflow(int_type c) {
+  write_out();
+  if (error_ != 0) return traits_type::eof();
+  if (!traits_type::eq_int_type(c, traits_type::eof())) {
+    *pptr() = traits_type::to_char_type(c);
+    pbump(1);
+  }
+  return traits_type::not_eof(c);
+}
+
+int StdoutBuffer::sync() {
+  write_out();
+  return error_ == 0 ? 0 : -1;
+}
+
+void StdoutBuffer::write_out() {
+  for (const char* next = pbase(); next < pptr() && error_ == 0;) {
+    const ssize_t n = ::write(STDOUT_FILENO, next, static_cast<std::size_t>(pptr() - next));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) error_ = errno;
+    if (n > 0) next += n;
+  }
+  // What could not be written is dropped: the first error is what the run reports.
+  setp(buffer_.data(), buffer_.data() + buffer_.size());
+}
+
+namespace {
+
+struct AbruptExitFiles {
+  std::mutex mutex;
+  std::set<std::string> paths;
+};
+
+AbruptExitFiles& abrupt_exit_files() {
+  static auto* files = new AbruptExitFiles();  // never destroyed: the signal thread may use it
+  return *files;
+}
+
+}  // namespace
+
+void remove_at_abrupt_exit(const std::string& path) {
+  AbruptExitFiles& files = abrupt_exit_files();
+  const std::lock_guard<std::mutex> lock(files.mutex);
+  files.paths.insert(path);
+}
+
+void forget_at_abrupt_exit(const std::string& path) {
+  AbruptExitFiles& files = abrupt_exit_files();
+  const std::lock_guard<std::mutex> lock(files.mutex);
+  files.paths.erase(path);
+}
+
 struct Interrupts::State {
   pixxel::CancellationSource source;
   std::atomic<int> signal{0};
@@ -168,7 +242,15 @@ Interrupts::Interrupts() : state_(new State) {  // lives as long as the process
     for (;;) {
       int signal = 0;
       if (sigwait(&state->set, &signal) != 0) continue;
-      if (state->signal.exchange(signal) != 0) _exit(128 + signal);  // the second: now
+      if (state->signal.exchange(signal) != 0) {  // the second: now
+        AbruptExitFiles& files = abrupt_exit_files();
+        const std::lock_guard<std::mutex> lock(files.mutex);
+        for (const std::string& path : files.paths) {
+          std::error_code ignored;
+          std::filesystem::remove_all(path, ignored);
+        }
+        _exit(128 + signal);
+      }
       state->source.cancel();
     }
   }).detach();

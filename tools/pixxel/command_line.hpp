@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,31 @@ std::optional<std::string> unknown_command(const CLI::App& app,
 // The command `words` name under `app` (for `pixxel help jobs list`); nullptr when a word
 // names none.
 const CLI::App* find_command(const CLI::App& app, const std::vector<std::string>& words);
+
+// std::cout's buffer once install()ed: it writes with write(2) and keeps the errno of the
+// first write that failed, which iostreams and stdio forget (a full disk, a closed pipe).
+class StdoutBuffer final : public std::streambuf {
+ public:
+  static StdoutBuffer& install();
+  // Writes what is buffered; then 0, or the errno of the first write that failed.
+  int error();
+
+ protected:
+  int_type overflow(int_type c) override;
+  int sync() override;
+
+ private:
+  StdoutBuffer();
+  void write_out();
+
+  std::vector<char> buffer_;
+  int error_ = 0;
+};
+
+// What a second Ctrl-C must still remove: it ends the process at once, running no destructor.
+// Forget a path once it is removed or kept.
+void remove_at_abrupt_exit(const std::string& path);
+void forget_at_abrupt_exit(const std::string& path);
 
 // Makes SIGINT and SIGTERM cancel `token()` instead of killing the process: a thread of its own
 // waits for them (so nothing runs in a signal handler), and a second one exits at once. Call

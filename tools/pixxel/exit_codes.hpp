@@ -37,14 +37,19 @@ enum ExitCode : int {
   kJobFailed = 13,    // the job ended in a failed state
   kOverBudget = 14,   // jobs create --max-cost: the estimate was above it, no job created
   kNotFinished = 15,  // jobs download without --wait: the job has not ended yet
+  // Standard output's reader went away (a closed pipe): nothing is said, as for a program the
+  // signal ends, and the status is the one a shell shows for it (128 + SIGPIPE).
+  kBrokenPipe = 141,
 };
 
 // What the user set and where, so that advice names the flag or variable to change.
 struct ErrorContext {
-  bool json = false;                                 // report errors as JSON
-  bool key_given = true;                             // a key came from somewhere
-  std::string key_source = "PIXXEL_API_KEY";         // "--api-key" or "PIXXEL_API_KEY"
-  std::string base_url_source;                       // "--base-url", "PIXXEL_BASE_URL" or empty
+  bool json = false;      // report errors as JSON
+  bool key_given = true;  // a key came from somewhere
+  // "--api-key", "PIXXEL_API_KEY", or `profile "NAME" in FILE`.
+  std::string key_source = "PIXXEL_API_KEY";
+  // "--base-url", "PIXXEL_BASE_URL", `profile "NAME" in FILE`, or empty.
+  std::string base_url_source;
   std::chrono::milliseconds max_retry_after{60000};  // the longest Retry-After honoured
 };
 
@@ -58,6 +63,9 @@ struct ErrorReport {
   std::string request_id;     // X-Request-Id, or empty
   std::optional<std::chrono::milliseconds> retry_after;
   std::vector<std::string> hints;  // what to do next (a command to resume, to look), if any
+  std::string job_id;              // a job the command made (or that its answer names)
+  // The jobs that may be the one a create made, when its outcome is unknown.
+  std::optional<nlohmann::ordered_json> candidates;
 };
 
 // "120 s", "1.5 s".
@@ -85,9 +93,12 @@ inline ErrorReport describe_current_exception(const ErrorContext& context = {}) 
     r.request_id = e.request_id();
     r.retry_after = e.retry_after();
   };
+  // key_source is a flag, a variable, or `profile "NAME" in FILE`.
+  const bool key_from_profile = context.key_source.rfind("profile ", 0) == 0;
   const std::string key_advice =
-      "check " + std::string(context.key_source == "--api-key" ? "the key given with --api-key"
-                                                               : context.key_source);
+      "check " + (context.key_source == "--api-key" ? std::string("the key given with --api-key")
+                  : key_from_profile                ? "the api_key of " + context.key_source
+                                                    : context.key_source);
   try {
     throw;
   } catch (const pixxel::ConfigurationError& e) {
@@ -135,7 +146,9 @@ inline ErrorReport describe_current_exception(const ErrorContext& context = {}) 
         what);
     from_api(e);
   } catch (const pixxel::ServerError& e) {
-    set(kServerError, "server_error", "server error, try again later", e.what());
+    // Not "try again later" when the request may have acted: that would make a second job.
+    set(kServerError, "server_error",
+        e.outcome_unknown() ? "server error" : "server error, try again later", e.what());
     from_api(e);
   } catch (const pixxel::ApiError& e) {
     set(kClientError, "request_rejected", "request rejected", e.what());
@@ -174,6 +187,8 @@ inline std::string error_json(const ErrorReport& report) {
     const auto ms = report.retry_after->count();
     error["retry_after"] = ms % 1000 == 0 ? Json(ms / 1000) : Json(static_cast<double>(ms) / 1000);
   }
+  if (!report.job_id.empty()) error["job_id"] = report.job_id;
+  if (report.candidates) error["candidates"] = *report.candidates;
   if (!report.hints.empty()) error["hints"] = report.hints;
   // Text from the server need not be UTF-8; dump() would throw on it.
   return Json{{"error", error}}.dump(-1, ' ', false, Json::error_handler_t::replace);

@@ -21,7 +21,11 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <limits>
 #include <optional>
@@ -52,9 +56,57 @@ void add_wait_options(CLI::App& command, Arguments& args, const std::string& tim
       ->check(pixxel_cli::seconds(/*allow_zero=*/true));
 }
 
+// What the run printed that must not vanish with a standard output that could not be written.
+struct OutputNotes {
+  bool json = false;
+  std::string job_id;              // the job a create made
+  std::vector<std::string> lines;  // what to say about it
+};
+
+// A run's output counts only once it is out: a full disk or a closed pipe fails the command.
+int finish_output(int code, const OutputNotes& notes, pixxel_cli::StdoutBuffer& out) {
+  int error = out.error();
+  // Nothing of pixxel's writes through stdio; a library might.
+  errno = 0;
+  if (error == 0 && std::fflush(stdout) != 0) error = errno != 0 ? errno : EIO;
+  if (error == 0) return code;
+  const bool said_nothing = code == pixxel_examples::kOk;
+  if (said_nothing) {
+    code = error == EPIPE ? pixxel_examples::kBrokenPipe : pixxel_examples::kUnexpected;
+  }
+  if (error == EPIPE || !said_nothing) {
+    // A reader that went away is said nothing, as `cat` does, and an error already said stays
+    // the last word; but a job made must not be lost with the output that named it.
+    for (const std::string& line : notes.lines) std::cerr << kProgram << ": " << line << "\n";
+    std::cerr << std::flush;
+    return code;
+  }
+  pixxel_examples::ErrorReport report;
+  report.exit_code = code;
+  report.type = "write_failed";
+  report.message = "cannot write to standard output: " + std::string(std::strerror(error));
+  report.job_id = notes.job_id;
+  report.hints = notes.lines;
+  return pixxel_examples::print_error(kProgram, report, notes.json);
+}
+
+int run(int argc, char** argv, OutputNotes& notes);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A reader of stdout that goes away (`pixxel ... | head -c 10`) is handled where the write
+  // fails, cleaning up, rather than ending the process on the spot.
+  std::signal(SIGPIPE, SIG_IGN);
+  pixxel_cli::StdoutBuffer& out = pixxel_cli::StdoutBuffer::install();
+  OutputNotes notes;
+  const int code = run(argc, argv, notes);
+  return finish_output(code, notes, out);
+}
+
+namespace {
+
+int run(int argc, char** argv, OutputNotes& notes) {
   CLI::App app{
       "Create, inspect, wait for and download Pixxel jobs; list projects and workflows, and "
       "what a job will cost.",
@@ -69,7 +121,7 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok, 1 unexpected, 2 usage, 3 configuration, 4 invalid argument, "
       "5 authentication, 6 not found, 7 rate limited, 8 request rejected, 9 server error, "
       "10 network error, 11 timeout, 12 bad answer, 13 job failed, 14 over --max-cost, "
-      "15 job not finished, 130 interrupted.");
+      "15 job not finished, 130 interrupted, 141 stdout closed (broken pipe).");
 
   Arguments args;
   app.add_option("--api-key", args.api_key, "API key (default: $PIXXEL_API_KEY)");
@@ -227,6 +279,7 @@ int main(int argc, char** argv) {
     }
     return pixxel_cli::report_parse_error(app, e, argc, argv);
   }
+  notes.json = args.json;
   if (help->parsed()) {
     const CLI::App* command = pixxel_cli::find_command(app, help_words);
     if (command == nullptr) {
@@ -259,12 +312,24 @@ int main(int argc, char** argv) {
   std::optional<Cli> running;
   try {
     if (profiles->parsed()) return pixxel_cli::print_profiles(std::cout);
-    pixxel_cli::apply_profile(
+    args.profile_flag = profile.value_or("");
+    // An empty value means "not set" to the client, which then looks further.
+    args.api_key_flag = !args.api_key.empty();
+    args.base_url_flag = !args.base_url.empty();
+    const pixxel_cli::AppliedProfile applied = pixxel_cli::apply_profile(
         profile, {app.get_option_no_throw("--api-key"), app.get_option_no_throw("--base-url"),
                   app.get_option_no_throw("--timeout"), app.get_option_no_throw("--retries")});
+    if (applied.api_key) args.key_profile = applied.where();
+    if (applied.base_url) args.url_profile = applied.where();
     Cli& cli = running.emplace(args, line, interrupts.token());
-    cli.connect(*request_timeout, *retries, /*keyless=*/ping->parsed());
-    if (create->parsed()) return cli.create(max_cost->count() > 0);
+    cli.connect(*request_timeout, *retries, /*keyless=*/ping->parsed(),
+                /*record_answers=*/create->parsed());
+    if (create->parsed()) {
+      const int code = cli.create(max_cost->count() > 0);
+      notes.job_id = cli.created_job();
+      notes.lines = cli.created_notes();
+      return code;
+    }
     if (get->parsed()) return cli.get();
     if (list->parsed()) return cli.list();
     if (wait->parsed()) return cli.wait();
@@ -286,7 +351,13 @@ int main(int argc, char** argv) {
       report.type = "interrupted";
       report.message = "interrupted";
     }
-    if (running) report.hints = running->hints();
+    if (running) {
+      report.hints = running->hints();
+      report.job_id = running->answered_job();
+      report.candidates = running->candidates();
+    }
     return pixxel_examples::print_error(kProgram, report, args.json);
   }
 }
+
+}  // namespace

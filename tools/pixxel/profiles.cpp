@@ -1,7 +1,12 @@
 #include "profiles.hpp"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "output.hpp"
@@ -135,9 +140,9 @@ std::string names_of(const ConfigFile& file) {
 
 // Gives an option not given on the command line the profile's value, through the option
 // itself, so that its check (a range, a number) applies as it would to the flag.
-void fill(CLI::Option* option, const std::optional<std::string>& value, const Profile& profile,
+bool fill(CLI::Option* option, const std::optional<std::string>& value, const Profile& profile,
           const ConfigFile& file, const char* setting, bool secret) {
-  if (option == nullptr || !value || option->count() > 0) return;
+  if (option == nullptr || !value || option->count() > 0) return false;
   try {
     option->add_result(*value);
     option->run_callback();
@@ -148,6 +153,7 @@ void fill(CLI::Option* option, const std::optional<std::string>& value, const Pr
     throw ConfigurationError(
         what + (secret ? std::string(" is not valid") : ": " + pixxel_jobs::printable(e.what())));
   }
+  return true;
 }
 
 }  // namespace
@@ -168,10 +174,30 @@ ConfigFile load_config(const std::string& path) {
   if (path.empty()) return file;
   std::ifstream in(path);
   if (!in) return file;
-  return Parser(path).parse(in);
+  file = Parser(path).parse(in);
+  struct stat status {};
+  if (::stat(path.c_str(), &status) == 0) file.mode = status.st_mode & 07777;
+  return file;
 }
 
-void apply_profile(const std::optional<std::string>& flag_profile, const ProfileTargets& targets) {
+void warn_if_exposed(const ConfigFile& file, std::ostream& err) {
+  const bool holds_a_key = std::any_of(file.profiles.begin(), file.profiles.end(),
+                                       [](const Profile& p) { return p.api_key.has_value(); });
+  if (!file.exists || !holds_a_key || (file.mode & 077) == 0) return;
+  char mode[16];
+  std::snprintf(mode, sizeof mode, "%04o", file.mode & 07777u);
+  const std::string path = pixxel_jobs::printable(file.path);
+  err << "pixxel: warning: " << path << " holds an API key that others can read (mode " << mode
+      << "); make it yours alone: chmod 600 " << path << "\n"
+      << std::flush;
+}
+
+std::string AppliedProfile::where() const {
+  return "profile \"" + pixxel_jobs::printable(name) + "\" in " + pixxel_jobs::printable(path);
+}
+
+AppliedProfile apply_profile(const std::optional<std::string>& flag_profile,
+                             const ProfileTargets& targets) {
   const std::string path = config_path();
   std::string name;
   bool above_environment = false;
@@ -182,8 +208,9 @@ void apply_profile(const std::optional<std::string>& flag_profile, const Profile
     name = env("PIXXEL_PROFILE");
   }
   ConfigFile file = load_config(path);
+  warn_if_exposed(file, std::cerr);
   if (name.empty()) name = file.default_profile;
-  if (name.empty()) return;
+  if (name.empty()) return {};
   const std::string where = path.empty() ? std::string("no config file (set PIXXEL_CONFIG)")
                                          : pixxel_jobs::printable(path);
   if (!file.exists) {
@@ -202,15 +229,22 @@ void apply_profile(const std::optional<std::string>& flag_profile, const Profile
   // environment does not override.
   const bool env_key = !above_environment && !env("PIXXEL_API_KEY").empty();
   const bool env_url = !above_environment && !env("PIXXEL_BASE_URL").empty();
-  if (!env_key) fill(targets.api_key, profile->api_key, *profile, file, "api_key", true);
-  if (!env_url) fill(targets.base_url, profile->base_url, *profile, file, "base_url", false);
+  AppliedProfile applied;
+  applied.name = name;
+  applied.path = path;
+  applied.api_key =
+      !env_key && fill(targets.api_key, profile->api_key, *profile, file, "api_key", true);
+  applied.base_url =
+      !env_url && fill(targets.base_url, profile->base_url, *profile, file, "base_url", false);
   fill(targets.timeout, profile->timeout, *profile, file, "timeout", false);
   fill(targets.retries, profile->retries, *profile, file, "retries", false);
+  return applied;
 }
 
 int print_profiles(std::ostream& out) {
   const std::string path = config_path();
   const ConfigFile file = load_config(path);
+  warn_if_exposed(file, std::cerr);
   if (!file.exists) {
     out << "no config file: " << (path.empty() ? "set PIXXEL_CONFIG" : path + " does not exist")
         << "\n";

@@ -36,6 +36,7 @@ struct Profile {
 struct ConfigFile {
   std::string path;
   bool exists = false;
+  unsigned mode = 0;  // its permission bits
   std::string default_profile;
   std::vector<Profile> profiles;
 };
@@ -48,6 +49,10 @@ std::string config_path();
 // one throws pixxel::ConfigurationError naming the file and the line.
 ConfigFile load_config(const std::string& path);
 
+// A warning on `err`, as ssh and gh give, when the file holds an API key that users other
+// than its owner may read or change: it names `chmod 600`.
+void warn_if_exposed(const ConfigFile& file, std::ostream& err);
+
 // The global options a profile can fill; any of them may be null (then it is left alone).
 struct ProfileTargets {
   CLI::Option* api_key = nullptr;
@@ -56,12 +61,24 @@ struct ProfileTargets {
   CLI::Option* retries = nullptr;
 };
 
+// What apply_profile chose and which of the key and the URL it gave, so that errors can name
+// where a rejected key came from and printed commands can choose the same profile again.
+struct AppliedProfile {
+  std::string name;  // empty: no profile
+  std::string path;  // its file
+  bool api_key = false;
+  bool base_url = false;
+  // `profile "NAME" in FILE`, for messages.
+  std::string where() const;
+};
+
 // Chooses the profile (`flag_profile` when --profile was given, else PIXXEL_PROFILE, else the
 // file's default_profile) and gives each target it sets a value, when the precedence above
 // lets it. Throws pixxel::ConfigurationError when a named profile or its file does not exist
 // (naming the file and the profiles it has) or a value fails the option's check. Never puts
 // a key in a message.
-void apply_profile(const std::optional<std::string>& flag_profile, const ProfileTargets& targets);
+AppliedProfile apply_profile(const std::optional<std::string>& flag_profile,
+                             const ProfileTargets& targets);
 
 // `pixxel profiles`: the file's path and its profiles with what each sets; a key shows as
 // "set", never as itself.
