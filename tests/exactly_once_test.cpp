@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <future>
 #include <memory>
@@ -16,9 +17,11 @@
 #include <string>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "mock_server.hpp"
+#include "pixxel/mocks/mock_connection.hpp"
 #include "pixxel/pixxel.hpp"
 #include "support/fake_transport.hpp"
 #include "support/node_tls_server.hpp"
@@ -416,6 +419,74 @@ TEST(OutcomeTest, AnUnknownOutcomeOfAnEarlierAttemptIsNotForgottenByALaterAnswer
     EXPECT_TRUE(e.outcome_unknown());
   }
   EXPECT_EQ(transport->count(), 2u);
+}
+
+// find_jobs_created_since over a mocked list_jobs: one list per UTC day since `since`, then
+// created_at; each job once, newest first, unreadable times last.
+// `when` as text: "%Y-%m-%d" for a day, or an RFC 3339 time, in UTC.
+std::string utc(std::chrono::system_clock::time_point when, const char* format) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(when);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[40];
+  std::strftime(text, sizeof text, format, &tm);
+  return text;
+}
+
+TEST(FindJobsCreatedSinceTest, ListsEachDaySinceThenAndKeepsWhatWasCreatedAfter) {
+  using std::chrono::hours;
+  using std::chrono::minutes;
+  using ::testing::_;
+  using ::testing::Field;
+  using ::testing::Return;
+  auto connection = std::make_shared<mocks::MockConnection>();
+  const auto now = std::chrono::system_clock::now();
+  const auto since = std::chrono::time_point_cast<std::chrono::seconds>(now - hours(30));
+  auto job = [](std::string id, std::string created_at) {
+    Job j;
+    j.id = std::move(id);
+    j.created_at = std::move(created_at);
+    return j;
+  };
+  const char* kTime = "%Y-%m-%dT%H:%M:%SZ";
+  const char* kSpaced = "%Y-%m-%d %H:%M:%S.5+00:00";
+  // The UTC days from since's to today's, as a server a little ahead may see it.
+  std::vector<std::string> days;
+  for (auto day = since; utc(day, "%Y-%m-%d") <= utc(now + hours(1), "%Y-%m-%d");
+       day += hours(24)) {
+    days.push_back(utc(day, "%Y-%m-%d"));
+  }
+  ASSERT_GE(days.size(), 2u);
+  EXPECT_CALL(*connection, list_jobs("wf", Field(&ListJobsQuery::created_on, days[0]), _))
+      .WillOnce(Return(std::vector<Job>{job("old", utc(since - minutes(30), kTime)),
+                                        job("a", utc(since + minutes(15), kSpaced))}));
+  EXPECT_CALL(*connection, list_jobs("wf", Field(&ListJobsQuery::created_on, days[1]), _))
+      .WillOnce(Return(std::vector<Job>{job("b", utc(since + hours(20), kTime)), job("x", ""),
+                                        job("a", utc(since + minutes(15), kTime))}));
+  for (std::size_t i = 2; i < days.size(); ++i) {
+    EXPECT_CALL(*connection, list_jobs("wf", Field(&ListJobsQuery::created_on, days[i]), _))
+        .WillOnce(Return(std::vector<Job>{}));
+  }
+  PixxelClient client(connection);
+  std::vector<std::string> ids;
+  for (const Job& j : client.find_jobs_created_since("wf", since)) ids.push_back(j.id);
+  // Newest first, each once, the one created before `since` left out, an unreadable time last.
+  EXPECT_EQ(ids, (std::vector<std::string>{"b", "a", "x"}));
+}
+
+TEST(FindJobsCreatedSinceTest, MoreThanAWeekBackIsOneListWithoutADateFilter) {
+  using ::testing::_;
+  using ::testing::Field;
+  using ::testing::Return;
+  auto connection = std::make_shared<mocks::MockConnection>();
+  const auto since = std::chrono::system_clock::now() - std::chrono::hours(24 * 30);
+  Job recent;
+  recent.id = "recent";
+  recent.created_at = "2999-01-01T00:00:00Z";
+  EXPECT_CALL(*connection, list_jobs("wf", Field(&ListJobsQuery::created_on, ""), _))
+      .WillOnce(Return(std::vector<Job>{recent}));
+  PixxelClient client(connection);
+  ASSERT_EQ(client.find_jobs_created_since("wf", since).size(), 1u);
 }
 
 // The mock server's fail-after-create: every call whose job was stored but answered 500 says
