@@ -27,8 +27,6 @@ std::shared_ptr<Connection> make_connection(ClientOptions options) {
 
 namespace internal {
 
-namespace endpoints = internal::endpoints;
-
 namespace {
 
 // The requests more than one call sends: blocking, asynchronous, and each poll of an

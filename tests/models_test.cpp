@@ -1004,7 +1004,9 @@ TEST(DecodeTest, DecodeJobRejectsABodyThatIsNotAnObject) {
       {R"("job")", "expected an object, got the string \"job\""}};
   for (const auto& [body, reason] : cases) {
     SCOPED_TRACE(body);
-    const auto e = body_error([&] { pixxel::internal::decode_job(body); });
+    // C++17 lambdas cannot capture a structured binding (clang refuses; GCC lets it pass).
+    const std::string& text = body;
+    const auto e = body_error([&text] { pixxel::internal::decode_job(text); });
     EXPECT_EQ(e.path(), "");
     EXPECT_EQ(e.reason(), reason);
   }

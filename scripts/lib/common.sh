@@ -65,6 +65,11 @@ check_found_packages() {
     case "$name" in
       PIXXEL_*) [[ "$path" == *-NOTFOUND ]] && bad+=("$name was not found") ;;
       CMAKE_INSTALL_* | *_BINARY_DIR | *_SOURCE_DIR | CMAKE_CACHEFILE_DIR) continue ;;
+      # The toolchain's binary tools, which CMake finds by itself beside the compiler (with
+      # llvm or lld installed, llvm-ar-14 and ld.lld for clang): the project asks for none.
+      CMAKE_AR | CMAKE_RANLIB | CMAKE_LINKER | CMAKE_NM | CMAKE_OBJDUMP | CMAKE_OBJCOPY | \
+        CMAKE_READELF | CMAKE_STRIP | CMAKE_ADDR2LINE | CMAKE_DLLTOOL | CMAKE_MT | \
+        CMAKE_*_COMPILER_AR | CMAKE_*_COMPILER_RANLIB | CMAKE_*_COMPILER_CLANG_SCAN_DEPS) continue ;;
     esac
     [[ "$path" == /* && -e "$path" && "$path" != "$PIXXEL_ROOT"/* ]] && found[$name]="$path"
   done < <(grep -E '^[A-Za-z0-9_.+-]+:(FILEPATH|PATH)=' "$build/CMakeCache.txt")
