@@ -52,6 +52,13 @@ ClientOptions plain_options(const std::string& url) {
   return o;
 }
 
+// Options whose every request goes to `transport` (a scripted one).
+ClientOptions fake_options(std::shared_ptr<Transport> transport) {
+  ClientOptions o = plain_options("http://127.0.0.1:1");
+  o.transport = std::move(transport);
+  return o;
+}
+
 // What a failed create_job said of itself.
 struct Failure {
   bool outcome_unknown = false;
@@ -301,8 +308,7 @@ class OutcomeTest : public ::testing::TestWithParam<OutcomeCase> {};
 TEST_P(OutcomeTest, CreateJobSaysWhetherItsOutcomeIsUnknown) {
   auto transport = std::make_shared<testing::FakeTransport>();
   GetParam().script(*transport);
-  ClientOptions o = plain_options("http://127.0.0.1:1");
-  o.transport = transport;
+  ClientOptions o = fake_options(transport);
   PixxelClient client(o);
   const auto before = std::chrono::system_clock::now();
   try {
@@ -364,8 +370,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(OutcomeTest, AFailedGetIsNeverAnUnknownOutcome) {
   auto transport = std::make_shared<testing::FakeTransport>();
   transport->then_answer(500, "");
-  ClientOptions o = plain_options("http://127.0.0.1:1");
-  o.transport = transport;
+  ClientOptions o = fake_options(transport);
   o.retry.max_retries = 0;
   PixxelClient client(o);
   try {
@@ -383,8 +388,7 @@ TEST(OutcomeTest, ACancelledSentPostIsAnUnknownOutcome) {
     source.cancel();
     throw CancelledError("cancelled mid-answer", true);
   });
-  ClientOptions o = plain_options("http://127.0.0.1:1");
-  o.transport = transport;
+  ClientOptions o = fake_options(transport);
   PixxelClient client(o);
   CallOptions call;
   call.cancel = source.token();
@@ -402,8 +406,7 @@ TEST(OutcomeTest, AnUnknownOutcomeOfAnEarlierAttemptIsNotForgottenByALaterAnswer
   auto transport = std::make_shared<testing::FakeTransport>();
   transport->then_throw(TimeoutError("timed out", true));
   transport->then_answer(400, "");
-  ClientOptions o = plain_options("http://127.0.0.1:1");
-  o.transport = transport;
+  ClientOptions o = fake_options(transport);
   o.retry.retry_non_idempotent = true;
   PixxelClient client(o);
   try {

@@ -502,15 +502,8 @@ HttpResponse CurlExchange::finish(CURLcode code) {
     handle_.needs_reset_ = false;
   }
   if (sink_error_) std::rethrow_exception(sink_error_);
-  if (!callback_failure_.empty()) {
-    const bool sent = wrote_request();
-    std::string what = request_.method + " " + loggable_url(request_) + ": " + callback_failure_;
-    if (sent && !is_idempotent(request_.method)) {
-      what += "; the request was sent, so the server may have acted on it";
-    }
-    throw TransportError(what, sent);
-  }
-  if (code == CURLE_OK) {
+  // A callback that failed (see on_header) ended the transfer: code is not CURLE_OK then.
+  if (code == CURLE_OK && callback_failure_.empty()) {
     long status = 0;
     curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
     response_.status_code = static_cast<int>(status);
@@ -534,7 +527,9 @@ HttpResponse CurlExchange::finish(CURLcode code) {
   // the request went out ends in a refused reconnect (CURLE_COULDNT_CONNECT) just as well.
   const bool sent = wrote_request();
   std::string what = request_.method + " " + loggable_url(request_) + ": ";
-  if (resend_refused_) {
+  if (!callback_failure_.empty()) {
+    what += callback_failure_;
+  } else if (resend_refused_) {
     what += "the connection closed after the request was sent and before any answer";
   } else {
     what += curl_failure_text(code, error_buffer_);
@@ -549,7 +544,7 @@ HttpResponse CurlExchange::finish(CURLcode code) {
   if (sent && !is_idempotent(request_.method)) {
     what += "; the request was sent, so the server may have acted on it";
   }
-  if (code == CURLE_OPERATION_TIMEDOUT) throw TimeoutError(what, sent);
+  if (code == CURLE_OPERATION_TIMEDOUT && callback_failure_.empty()) throw TimeoutError(what, sent);
   throw TransportError(what, sent);
 }
 
