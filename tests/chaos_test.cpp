@@ -1,4 +1,4 @@
-// Issue 19: a bounded slice of the randomized exactly-once campaign (tests/chaos/campaign.hpp;
+// A bounded slice of the randomized exactly-once campaign (tests/chaos/campaign.hpp;
 // scripts/chaos runs the long one). Bounded by a number of calls and by time, so that it stays
 // short under the sanitizers too. PIXXEL_CHAOS_SEED picks another seed.
 

@@ -387,7 +387,7 @@ TEST_F(CliJsonTest, TheReadmeListsEveryErrorTypeAndExitCode) {
   EXPECT_GE(named, 16u);
 }
 
-// Issue 19, point 8: a 2xx answer to a create that does not decode still names the job.
+// A 2xx answer to a create that does not decode still names the job.
 TEST_F(CliJsonTest, ACreateAnsweredWithWhatIsNotAJobStillNamesTheJobItsAnswerHolds) {
   TestServer server(4);
   std::atomic<int> posts{0};

@@ -1,4 +1,4 @@
-// Issue 19: the HTTP/2 bookkeeping tells TLS connections apart by an id the SDK gives each one
+// The HTTP/2 bookkeeping tells TLS connections apart by an id the SDK gives each one
 // (tls_connection_id), never by the address of OpenSSL's object, which the allocator hands to
 // a later connection once the first is freed: a GOAWAY read on that later connection must not
 // count against a request sent on the dead one.

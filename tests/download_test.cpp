@@ -334,7 +334,7 @@ TEST_F(DownloadTest, ASymlinkAtTheTemporaryNameIsNeverFollowed) {
   EXPECT_EQ(entries(), (std::set<std::string>{"out.zip", "out.zip.part", "victim"}));
 }
 
-// Issue 19: what a killed download left is reclaimed, not piled up beside.
+// What a killed download left is reclaimed, not piled up beside.
 TEST_F(DownloadTest, APartFileLeftByAKilledDownloadIsReclaimed) {
   const Object object{content(50000, 11), "\"v1\""};
   RecordingServer server(

@@ -1,6 +1,6 @@
 // One table of faults, run through every path a call can take: create_job and get_job on the
-// blocking loop (Impl::call over the libcurl transport), create_job_async and get_job_async
-// on the client's multi loop. Each scenario states once, per method, what the caller gets,
+// blocking pipeline over the libcurl transport, create_job_async and get_job_async on the
+// client's asynchronous loop. Each scenario states once, per method, what the caller gets,
 // what on_request reports and what the servers receive; every path must match it exactly.
 // Everything goes over real libcurl to servers on 127.0.0.1.
 

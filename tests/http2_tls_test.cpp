@@ -1,6 +1,6 @@
-// Issue 12, against loopback TLS servers that count what they saw (a Node.js child process,
-// tests/support/tls_server.js, for HTTP/2; cpp-httplib's SSLServer with OpenSSL's counters,
-// tests/support/tls_test_server.cpp, for resumption): HTTP version negotiation and
+// HTTP/2 and TLS, against loopback TLS servers that count what they saw (a Node.js child
+// process, tests/support/tls_server.js, for HTTP/2; cpp-httplib's SSLServer with OpenSSL's
+// counters, tests/support/tls_test_server.cpp, for resumption): HTTP version negotiation and
 // ClientOptions::http_version, HTTP/2 multiplexing of asynchronous calls, the HTTP/1.1
 // connection cap, TLS session resumption, and requests refused by a graceful GOAWAY sent
 // again, each processed exactly once.

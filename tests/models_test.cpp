@@ -20,7 +20,8 @@ namespace {
 using nlohmann::json;
 using Bytes = std::vector<std::uint8_t>;
 
-// The example response of "Create a job from a given workflow" (shared/api/create-job.txt).
+// The example response of "Create a job from a given workflow", byte for byte as Pixxel's
+// API reference prints it.
 constexpr const char* kDocumentedExample =
     R"({"created_by": "string","status": "string","time_taken": "string","id": "string","tasks": [{"id": "string","info_logs": [0],"created_at": "string","updated_at": "string","finished_at": "string","estimated_time_duration": 0,"time_taken": "string","status": "string","state_msg": "string","inputs": [0],"result": [0],"depends_on": ["string"],"name": "string","progress": 0,"disclaimer": ["string"],"recv_time": "string","send_time": "string","block_inf_start_time": "string","block_inf_end_time": "string","block_info": {"id": "string","name": "string","version": "string"},"err_msg": "string","failure_type": "string"}],"val_errors": [{"from": "string","to": "string","err": "string","reason": "string","component_name": "string"}],"spec": [0],"cost": 0,"workflow_id": "string","updated_at": "string","finished_at": "string","exec_created_at": "string","exec_updated_at": "string","created_at": "string","estimated_duration": 0,"progress": "string"})";
 

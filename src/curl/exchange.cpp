@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "curl/exchange.hpp"
+#include "curl/info_text.hpp"
 #include "curl/tls_sessions.hpp"
 
 #include "pixxel/cancellation.hpp"
@@ -379,15 +380,16 @@ int CurlExchange::on_debug(CURL*, curl_infotype type, char* data, size_t size, v
 // stream id ("Using Stream ID: N") above the last stream id of a GOAWAY read on the same
 // connection ("recveived GOAWAY, error=E, last_stream=L"; libcurl says that to whichever
 // transfer read the frame, hence the listener). A stream refused by RST_STREAM alone that
-// libcurl does not resend proves nothing here, and stays a sent request.
+// libcurl does not resend proves nothing here, and stays a sent request. The texts are
+// libcurl 7.88.1's (Debian 12), pinned by tests/libcurl_info_text_test.cpp: see info_text.hpp.
 void CurlExchange::on_info(std::string_view text) {
-  if (text.rfind("Using Stream ID: ", 0) == 0) {
-    stream_id_ = number_after(text, "Using Stream ID: ");
+  if (text.rfind(libcurl_text::kStreamId, 0) == 0) {
+    stream_id_ = number_after(text, libcurl_text::kStreamId);
     connection_ = tls_connection_id(easy_);
     goaway_last_stream_ = -1;
     if (stream_listener_) stream_listener_();
-  } else if (text.find("eived GOAWAY, ") != std::string_view::npos) {
-    const long last = number_after(text, "last_stream=");
+  } else if (text.find(libcurl_text::kGoaway) != std::string_view::npos) {
+    const long last = number_after(text, libcurl_text::kGoawayLastStream);
     const std::uint64_t connection = tls_connection_id(easy_);
     if (last < 0 || connection == 0) return;
     if (goaway_listener_) {
@@ -395,7 +397,7 @@ void CurlExchange::on_info(std::string_view text) {
     } else {
       note_goaway(connection, last);
     }
-  } else if (text.rfind("REFUSED_STREAM, retrying a fresh connect", 0) == 0) {
+  } else if (text.rfind(libcurl_text::kRefusedRetry, 0) == 0) {
     libcurl_resends_refused_ = true;
   }
 }
