@@ -30,8 +30,8 @@ namespace fs = std::filesystem;
 using Harness = void (*)(const std::uint8_t*, std::size_t);
 
 const fs::path kFuzzDir = PIXXEL_FUZZ_DIR;
-const std::set<std::string> kHarnesses = {"decode_job", "client_error", "parse_helpers",
-                                          "http_helpers"};
+const std::set<std::string> kHarnesses = {"decode_job", "decode_workflows", "client_error",
+                                          "parse_helpers", "http_helpers"};
 
 // The input files of one directory, in a stable order; a missing directory has none.
 std::vector<fs::path> inputs_in(const fs::path& dir) {
@@ -89,6 +89,12 @@ TEST(FuzzRegressionsTest, EveryHarnessHasSeedsAndNoRegressionDirectoryIsMisnamed
 // decoded job survives to_json/from_json unchanged; raw_bytes reads its raw fields.
 TEST(FuzzRegressionsTest, DecodeJobInputsDecodeOrThrowOnlyDecodeError) {
   EXPECT_GT(replay("decode_job", &pixxel::fuzz::fuzz_decode_job), 0u);
+}
+
+// Only pixxel::DecodeError escapes the workflow, project and estimate decoders, without the
+// key; what they accept survives to_json/from_json unchanged.
+TEST(FuzzRegressionsTest, DecodeWorkflowsInputsDecodeOrThrowOnlyDecodeError) {
+  EXPECT_GT(replay("decode_workflows", &pixxel::fuzz::fuzz_decode_workflows), 0u);
 }
 
 // create_job turns any answer into a Job or a pixxel::Error of the status's type, and no
