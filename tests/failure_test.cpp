@@ -1,0 +1,143 @@
+// The pipeline's failure value and the public exceptions: every pixxel error read into a
+// Failure and made again is the same type with the same fields, so carrying failures as
+// values inside the SDK changes nothing a caller sees.
+
+#include <chrono>
+#include <exception>
+#include <string>
+#include <typeinfo>
+
+#include <gtest/gtest.h>
+
+#include "error_mapping.hpp"
+#include "failure.hpp"
+#include "pixxel/cancellation.hpp"
+#include "pixxel/errors.hpp"
+#include "redirect.hpp"
+
+namespace pixxel::internal {
+namespace {
+
+using std::chrono::milliseconds;
+
+// `error` read into a Failure and made into an exception again.
+std::exception_ptr again(const std::exception_ptr& error) {
+  return to_exception(failure_of(error));
+}
+
+template <typename E>
+const E& as(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const E& e) {
+    thread_local std::exception_ptr keep;
+    keep = std::current_exception();
+    return e;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected " << typeid(E).name() << ", got " << typeid(e).name() << ": "
+                  << e.what();
+  }
+  throw std::logic_error("not reached");
+}
+
+template <typename E>
+void expect_same_type(const std::exception_ptr& a, const std::exception_ptr& b) {
+  EXPECT_EQ(typeid(as<E>(a)), typeid(as<E>(b)));
+  EXPECT_STREQ(as<E>(a).what(), as<E>(b).what());
+}
+
+TEST(FailureTest, TransportErrorsKeepTheirTypeMessageAndWhetherTheRequestWasSent) {
+  for (bool sent : {false, true}) {
+    auto t = std::make_exception_ptr(TransportError("POST https://x/v0: reset", sent));
+    expect_same_type<TransportError>(t, again(t));
+    EXPECT_EQ(as<TransportError>(again(t)).request_sent(), sent);
+    auto timeout = std::make_exception_ptr(TimeoutError("timed out", sent));
+    expect_same_type<TimeoutError>(timeout, again(timeout));
+    EXPECT_EQ(as<TimeoutError>(again(timeout)).request_sent(), sent);
+    auto cancelled = std::make_exception_ptr(CancelledError("cancelled", sent));
+    expect_same_type<CancelledError>(cancelled, again(cancelled));
+    EXPECT_EQ(as<CancelledError>(again(cancelled)).request_sent(), sent);
+  }
+  auto refused = std::make_exception_ptr(RedirectRefused("redirect to http refused"));
+  expect_same_type<RedirectRefused>(refused, again(refused));
+}
+
+TEST(FailureTest, ApiErrorsAreTheSubclassOfTheirStatusWithEveryField) {
+  const std::string body =
+      R"({"error":{"code":"quota","message":"out of tokens","details":{"left":0}}})";
+  auto error = make_api_error(429, body, "req-9", milliseconds(1500), "pxk_secret");
+  const std::exception_ptr made = again(error);
+  expect_same_type<RateLimitError>(error, made);
+  const ApiError& api = as<ApiError>(made);
+  EXPECT_EQ(api.status_code(), 429);
+  EXPECT_EQ(api.code(), "quota");
+  EXPECT_EQ(api.message(), "out of tokens");
+  EXPECT_EQ(api.details(), nlohmann::json({{"left", 0}}));
+  EXPECT_EQ(api.body(), body);
+  EXPECT_EQ(api.request_id(), "req-9");
+  EXPECT_EQ(api.retry_after(), milliseconds(1500));
+  // Made from the answer directly, it is the same error.
+  const std::exception_ptr direct =
+      to_exception(api_failure(429, body, "req-9", milliseconds(1500), "pxk_secret"));
+  expect_same_type<RateLimitError>(error, direct);
+  for (int status : {400, 401, 403, 404, 409, 422, 500, 503, 418}) {
+    const auto from_failure = to_exception(api_failure(status, "{}", "", std::nullopt, ""));
+    const auto from_mapping = make_api_error(status, "{}", "", std::nullopt, "");
+    EXPECT_EQ(typeid(as<ApiError>(from_failure)), typeid(as<ApiError>(from_mapping))) << status;
+    EXPECT_STREQ(as<ApiError>(from_failure).what(), as<ApiError>(from_mapping).what());
+  }
+}
+
+TEST(FailureTest, TheOtherErrorsKeepTheirFields) {
+  auto decode = std::make_exception_ptr(DecodeError("tasks[3].progress", "bad", 200, "req-1"));
+  expect_same_type<DecodeError>(decode, again(decode));
+  EXPECT_EQ(as<DecodeError>(again(decode)).path(), "tasks[3].progress");
+  EXPECT_EQ(as<DecodeError>(again(decode)).request_id(), "req-1");
+  auto big = std::make_exception_ptr(ResponseTooLargeError("too large", 1024));
+  expect_same_type<ResponseTooLargeError>(big, again(big));
+  EXPECT_EQ(as<ResponseTooLargeError>(again(big)).limit(), 1024u);
+  auto config = std::make_exception_ptr(ConfigurationError("no key", "api_key"));
+  expect_same_type<ConfigurationError>(config, again(config));
+  EXPECT_EQ(as<ConfigurationError>(again(config)).option(), "api_key");
+  auto argument = std::make_exception_ptr(InvalidArgumentError("empty id"));
+  expect_same_type<InvalidArgumentError>(argument, again(argument));
+  auto plain = std::make_exception_ptr(Error("custom transport failed"));
+  expect_same_type<Error>(plain, again(plain));
+}
+
+TEST(FailureTest, TheOutcomeTravelsWithTheFailure) {
+  const auto when = std::chrono::system_clock::now();
+  auto error = std::make_exception_ptr(TransportError("reset", true));
+  ErrorOutcome::set(error, true, when);
+  const Failure f = failure_of(error);
+  EXPECT_TRUE(f.outcome_unknown);
+  EXPECT_EQ(f.sent_at, when);
+  EXPECT_TRUE(as<Error>(to_exception(f)).outcome_unknown());
+  EXPECT_EQ(as<Error>(to_exception(f)).sent_at(), when);
+}
+
+TEST(FailureTest, AnythingElsePassesThroughAsItIs) {
+  auto foreign = std::make_exception_ptr(std::bad_alloc());
+  const Failure f = failure_of(foreign);
+  EXPECT_EQ(f.kind, Failure::Kind::foreign);
+  EXPECT_EQ(to_exception(f), foreign);
+}
+
+TEST(FailureTest, RedactionReachesEveryTextIncludingWhatIsReadFromAnApiBody) {
+  const std::string key = "pxk_live_abcdefghijklmnop";
+  const Failure api =
+      api_failure(400, R"({"error":{"code":"c","message":"bad key pxk_live_abcdefghijklmnop"}})",
+                  "req " + key, std::nullopt, "");
+  const Failure clean = redacted(api, key);
+  EXPECT_EQ(clean.what.find(key), std::string::npos) << clean.what;
+  EXPECT_EQ(clean.message.find(key), std::string::npos) << clean.message;
+  EXPECT_EQ(clean.body.find(key), std::string::npos) << clean.body;
+  EXPECT_EQ(clean.request_id.find(key), std::string::npos) << clean.request_id;
+  const Failure t = redacted(Failure::transport("GET https://h/?k=" + key, false), key);
+  EXPECT_EQ(t.what.find(key), std::string::npos) << t.what;
+  EXPECT_FALSE(t.request_sent);
+  EXPECT_TRUE(as_sent(t).request_sent);
+}
+
+}  // namespace
+}  // namespace pixxel::internal
