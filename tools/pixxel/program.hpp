@@ -73,7 +73,8 @@ class Program {
   // below) before this returns its exit code.
   int run(int argc, char** argv);
 
-  // For a command's callback, one of these: ---------------------------------------------------
+  // A command's callback calls one of the next three.
+  //
   // A command that needs neither a client nor Ctrl-C handling (help, version, completion): it
   // ends with `exit_code`.
   void finish_with(int exit_code) { exit_code_ = exit_code; }
