@@ -30,7 +30,7 @@
 namespace {
 
 using namespace pixxel::testing::cli;
-using namespace pixxel_examples;
+using namespace pixxel_cli;
 using std::chrono::milliseconds;
 
 std::string today_utc() {

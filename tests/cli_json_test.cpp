@@ -15,7 +15,7 @@
 namespace {
 
 using namespace pixxel::testing::cli;
-using namespace pixxel_examples;
+using namespace pixxel_cli;
 using pixxel::testing::TestServer;
 
 // As a server might format it: spaces, an order of its own, a key the SDK does not know, a
@@ -362,7 +362,7 @@ TEST_F(CliJsonTest, TheReadmeListsEveryErrorTypeAndExitCode) {
   const std::string types = readme.substr(types_at, readme.find('.', types_at) - types_at);
   // set(kX, "type", ...), fail(kX, "type", ...), report.type = "type".
   const std::regex type_pattern(
-      R"re((?:set|fail)\(\s*(?:pixxel_examples::)?k\w+,\s*"(\w+)"|\.type = "(\w+)")re");
+      R"re((?:set|fail)\(\s*(?:pixxel_cli::)?k\w+,\s*"(\w+)"|\.type = "(\w+)")re");
   std::set<std::string> found;
   for (std::sregex_iterator it(sources.begin(), sources.end(), type_pattern), end; it != end;
        ++it) {

@@ -15,7 +15,7 @@
 namespace {
 
 using namespace pixxel::testing::cli;
-using namespace pixxel_examples;
+using namespace pixxel_cli;
 
 namespace fs = std::filesystem;
 

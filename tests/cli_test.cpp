@@ -12,7 +12,7 @@
 namespace {
 
 using namespace pixxel::testing::cli;
-using namespace pixxel_examples;
+using namespace pixxel_cli;
 
 TEST_F(CliTest, CreatePrintsTheJobAndItsThreeTasks) {
   const std::size_t jobs_before = server_->job_count();

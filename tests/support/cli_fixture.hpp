@@ -38,7 +38,7 @@
 
 namespace pixxel::testing::cli {
 
-using namespace pixxel_examples;  // the exit codes, by name
+using namespace pixxel_cli;  // the exit codes, by name
 
 using std::chrono::milliseconds;
 

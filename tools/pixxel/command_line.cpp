@@ -14,7 +14,7 @@
 #include <set>
 #include <thread>
 
-#include "cli.hpp"  // is_iso_date
+#include "text_util.hpp"  // is_iso_date
 
 namespace pixxel_cli {
 namespace {

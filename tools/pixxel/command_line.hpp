@@ -1,6 +1,7 @@
 // What the pixxel command line needs beyond CLI11: validators whose errors a person can read,
 // "did you mean" for a mistyped command, and Ctrl-C turned into a cancellation.
-#pragma once
+#ifndef PIXXEL_CLI_COMMAND_LINE_HPP_
+#define PIXXEL_CLI_COMMAND_LINE_HPP_
 
 #include <CLI/CLI.hpp>
 
@@ -73,3 +74,5 @@ class Interrupts {
 };
 
 }  // namespace pixxel_cli
+
+#endif  // PIXXEL_CLI_COMMAND_LINE_HPP_

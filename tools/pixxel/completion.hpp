@@ -1,6 +1,7 @@
 // `pixxel completion bash|zsh|fish`: a shell completion script made from the CLI11 command
 // tree itself (its subcommands, options and flags), so that it cannot drift from the commands.
-#pragma once
+#ifndef PIXXEL_CLI_COMPLETION_HPP_
+#define PIXXEL_CLI_COMPLETION_HPP_
 
 #include <CLI/CLI.hpp>
 
@@ -24,3 +25,5 @@ std::string completion_script(const CLI::App& app, const std::string& shell);
 std::string help_all_text(const CLI::App& app);
 
 }  // namespace pixxel_cli
+
+#endif  // PIXXEL_CLI_COMPLETION_HPP_

@@ -11,12 +11,10 @@
 #include <iostream>
 #include <optional>
 
-#include "text.hpp"
+#include "text_util.hpp"
 
-namespace pixxel_jobs {
+namespace pixxel_cli {
 namespace {
-
-using pixxel::internal::iequals;
 
 std::string or_dash(std::string text) { return text.empty() ? "-" : text; }
 
@@ -80,15 +78,6 @@ bool is_failed_status(std::string_view status) {
       "failed", "failure", "error", "cancelled", "canceled", "aborted", "rejected"};
   return std::any_of(kFailed.begin(), kFailed.end(),
                      [&](std::string_view failed) { return iequals(status, failed); });
-}
-
-std::string printable(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) c = '?';
-  }
-  return out;
 }
 
 std::string format_time_taken(std::string_view time_taken) {
@@ -290,4 +279,4 @@ void DownloadProgressView::update(const pixxel::DownloadProgress& progress) {
                 (progress.total > 0 ? " of " + format_bytes(progress.total) : ""));
 }
 
-}  // namespace pixxel_jobs
+}  // namespace pixxel_cli

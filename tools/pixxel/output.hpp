@@ -1,5 +1,5 @@
-#ifndef PIXXEL_EXAMPLES_CLI_OUTPUT_HPP_
-#define PIXXEL_EXAMPLES_CLI_OUTPUT_HPP_
+#ifndef PIXXEL_CLI_OUTPUT_HPP_
+#define PIXXEL_CLI_OUTPUT_HPP_
 
 // What pixxel shows: jobs and tasks as text, and progress on stderr while it waits.
 
@@ -11,15 +11,12 @@
 #include <vector>
 
 #include "pixxel/pixxel.hpp"
+#include "text_util.hpp"
 
-namespace pixxel_jobs {
+namespace pixxel_cli {
 
 // True for the statuses in which a job or task ended without success.
 bool is_failed_status(std::string_view status);
-
-// Text from the server with control characters replaced, so that it cannot move the
-// cursor or change the terminal's state.
-std::string printable(std::string_view text);
 
 // "540ms", "12.3s", "2m03s", "1h02m"; `time_taken` as sent when it cannot be read, "-" when
 // empty.
@@ -92,6 +89,6 @@ class DownloadProgressView {
   int last_quarter_ = -1;
 };
 
-}  // namespace pixxel_jobs
+}  // namespace pixxel_cli
 
-#endif  // PIXXEL_EXAMPLES_CLI_OUTPUT_HPP_
+#endif  // PIXXEL_CLI_OUTPUT_HPP_

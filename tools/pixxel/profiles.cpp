@@ -9,8 +9,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "output.hpp"
 #include "pixxel/errors.hpp"
+#include "text_util.hpp"
 
 namespace pixxel_cli {
 namespace {
@@ -83,15 +83,14 @@ class Parser {
         std::string table = trim(text.substr(1, close - 1));
         const std::string prefix = "profiles.";
         if (table.compare(0, prefix.size(), prefix) != 0 || table.size() == prefix.size()) {
-          fail("unknown table [" + pixxel_jobs::printable(table) +
-               "]; profiles are [profiles.NAME]");
+          fail("unknown table [" + printable(table) + "]; profiles are [profiles.NAME]");
         }
         std::string name = table.substr(prefix.size());
         if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
           name = name.substr(1, name.size() - 2);
         }
         for (const Profile& known : file.profiles) {
-          if (known.name == name) fail("profile \"" + pixxel_jobs::printable(name) + "\" twice");
+          if (known.name == name) fail("profile \"" + printable(name) + "\" twice");
         }
         file.profiles.push_back(Profile{name, {}, {}, {}, {}});
         current = &file.profiles.back();
@@ -103,7 +102,7 @@ class Parser {
       const std::string val = value(trim(text.substr(eq + 1)));
       if (current == nullptr) {
         if (key != "default_profile") {
-          fail("unknown setting \"" + pixxel_jobs::printable(key) +
+          fail("unknown setting \"" + printable(key) +
                "\" (before the first [profiles.NAME] only default_profile)");
         }
         file.default_profile = val;
@@ -115,7 +114,7 @@ class Parser {
                                          : key == "retries"  ? &current->retries
                                                              : nullptr;
       if (slot == nullptr) {
-        fail("unknown setting \"" + pixxel_jobs::printable(key) +
+        fail("unknown setting \"" + printable(key) +
              "\" (a profile has api_key, base_url, timeout, retries)");
       }
       *slot = val;
@@ -133,7 +132,7 @@ std::string names_of(const ConfigFile& file) {
   std::string out = "it has: ";
   for (std::size_t i = 0; i < file.profiles.size(); ++i) {
     if (i > 0) out += ", ";
-    out += pixxel_jobs::printable(file.profiles[i].name);
+    out += printable(file.profiles[i].name);
   }
   return out;
 }
@@ -147,11 +146,11 @@ bool fill(CLI::Option* option, const std::optional<std::string>& value, const Pr
     option->add_result(*value);
     option->run_callback();
   } catch (const CLI::Error& e) {
-    std::string what = std::string(setting) + " of profile \"" +
-                       pixxel_jobs::printable(profile.name) + "\" in " + file.path;
+    std::string what =
+        std::string(setting) + " of profile \"" + printable(profile.name) + "\" in " + file.path;
     // A check's message quotes the value: never when the value is the key.
-    throw ConfigurationError(
-        what + (secret ? std::string(" is not valid") : ": " + pixxel_jobs::printable(e.what())));
+    throw ConfigurationError(what +
+                             (secret ? std::string(" is not valid") : ": " + printable(e.what())));
   }
   return true;
 }
@@ -186,14 +185,14 @@ void warn_if_exposed(const ConfigFile& file, std::ostream& err) {
   if (!file.exists || !holds_a_key || (file.mode & 077) == 0) return;
   char mode[16];
   std::snprintf(mode, sizeof mode, "%04o", file.mode & 07777u);
-  const std::string path = pixxel_jobs::printable(file.path);
+  const std::string path = printable(file.path);
   err << "pixxel: warning: " << path << " holds an API key that others can read (mode " << mode
       << "); make it yours alone: chmod 600 " << path << "\n"
       << std::flush;
 }
 
 std::string AppliedProfile::where() const {
-  return "profile \"" + pixxel_jobs::printable(name) + "\" in " + pixxel_jobs::printable(path);
+  return "profile \"" + printable(name) + "\" in " + printable(path);
 }
 
 AppliedProfile apply_profile(const std::optional<std::string>& flag_profile,
@@ -211,19 +210,18 @@ AppliedProfile apply_profile(const std::optional<std::string>& flag_profile,
   warn_if_exposed(file, std::cerr);
   if (name.empty()) name = file.default_profile;
   if (name.empty()) return {};
-  const std::string where = path.empty() ? std::string("no config file (set PIXXEL_CONFIG)")
-                                         : pixxel_jobs::printable(path);
+  const std::string where =
+      path.empty() ? std::string("no config file (set PIXXEL_CONFIG)") : printable(path);
   if (!file.exists) {
-    throw ConfigurationError("profile \"" + pixxel_jobs::printable(name) + "\": " + where +
-                             " does not exist");
+    throw ConfigurationError("profile \"" + printable(name) + "\": " + where + " does not exist");
   }
   const Profile* profile = nullptr;
   for (const Profile& candidate : file.profiles) {
     if (candidate.name == name) profile = &candidate;
   }
   if (profile == nullptr) {
-    throw ConfigurationError("no profile \"" + pixxel_jobs::printable(name) + "\" in " + where +
-                             "; " + names_of(file));
+    throw ConfigurationError("no profile \"" + printable(name) + "\" in " + where + "; " +
+                             names_of(file));
   }
   // The key and the URL have environment variables, which a profile chosen by the
   // environment does not override.
@@ -250,19 +248,16 @@ int print_profiles(std::ostream& out) {
         << "\n";
     return 0;
   }
-  out << pixxel_jobs::printable(file.path) << "\n";
+  out << printable(file.path) << "\n";
   const std::string selected = env("PIXXEL_PROFILE");
   for (const Profile& profile : file.profiles) {
     const bool is_default = profile.name == file.default_profile;
-    out << (profile.name == selected ? "* " : "  ") << pixxel_jobs::printable(profile.name)
+    out << (profile.name == selected ? "* " : "  ") << printable(profile.name)
         << (is_default ? " (default)" : "") << "\n";
-    if (profile.base_url)
-      out << "    base_url = " << pixxel_jobs::printable(*profile.base_url) << "\n";
+    if (profile.base_url) out << "    base_url = " << printable(*profile.base_url) << "\n";
     if (profile.api_key) out << "    api_key  = (set)\n";
-    if (profile.timeout)
-      out << "    timeout  = " << pixxel_jobs::printable(*profile.timeout) << "\n";
-    if (profile.retries)
-      out << "    retries  = " << pixxel_jobs::printable(*profile.retries) << "\n";
+    if (profile.timeout) out << "    timeout  = " << printable(*profile.timeout) << "\n";
+    if (profile.retries) out << "    retries  = " << printable(*profile.retries) << "\n";
   }
   return 0;
 }

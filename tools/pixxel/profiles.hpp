@@ -14,7 +14,8 @@
 // the built-in defaults. A profile named on the command line thus beats a key exported in
 // the shell, as `aws --profile` does, while an exported key beats a profile merely selected
 // by the environment.
-#pragma once
+#ifndef PIXXEL_CLI_PROFILES_HPP_
+#define PIXXEL_CLI_PROFILES_HPP_
 
 #include <CLI/CLI.hpp>
 
@@ -85,3 +86,5 @@ AppliedProfile apply_profile(const std::optional<std::string>& flag_profile,
 int print_profiles(std::ostream& out);
 
 }  // namespace pixxel_cli
+
+#endif  // PIXXEL_CLI_PROFILES_HPP_

@@ -1,6 +1,7 @@
 // What --json prints: the API's answers as they arrived. The CLI's client sends through this
 // wrapper of the libcurl transport, which keeps the bodies of the 2xx answers.
-#pragma once
+#ifndef PIXXEL_CLI_RECORDING_TRANSPORT_HPP_
+#define PIXXEL_CLI_RECORDING_TRANSPORT_HPP_
 
 #include <cstddef>
 #include <memory>
@@ -51,3 +52,5 @@ class RecordingTransport final : public pixxel::Transport {
 };
 
 }  // namespace pixxel_cli
+
+#endif  // PIXXEL_CLI_RECORDING_TRANSPORT_HPP_
