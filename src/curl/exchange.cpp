@@ -8,10 +8,10 @@
 #include "curl/exchange.hpp"
 #include "curl/tls_sessions.hpp"
 
+#include "http_method.hpp"
 #include "pixxel/cancellation.hpp"
 #include "pixxel/errors.hpp"
 #include "redact.hpp"
-#include "retry_rules.hpp"
 #include "text.hpp"
 
 namespace pixxel {
