@@ -170,6 +170,28 @@ TEST(ConnectionTest, WaitForJobAsyncOverAMockPollsTheMockedGetJob) {
   EXPECT_EQ(future.get().status, "completed");
 }
 
+// The fallback wait runs on a token of its own (the program's exit cancels it too) that follows
+// the caller's: cancelling the caller's ends a wait in its pause.
+TEST(ConnectionTest, WaitForJobAsyncOverAMockEndsWhenItsTokenIsCancelled) {
+  auto mock = std::make_shared<mocks::MockConnection>();
+  std::promise<void> polled;
+  EXPECT_CALL(*mock, get_job(_, _, _)).WillOnce([&](auto&&...) {
+    polled.set_value();
+    return job_with("running");
+  });
+  WaitOptions slow;
+  slow.poll_interval = 60s;
+  slow.max_poll_interval = 60s;
+  CancellationSource source;
+  CallOptions call;
+  call.cancel = source.token();
+  auto future = PixxelClient(mock).wait_for_job_async("wf-1", "job-1", slow, call);
+  polled.get_future().wait();
+  source.cancel();
+  ASSERT_EQ(future.wait_for(10s), std::future_status::ready) << "the pause was not cancelled";
+  EXPECT_THROW(future.get(), CancelledError);
+}
+
 TEST(ConnectionTest, WaitForJobAsyncReportsBadArgumentsThroughTheFuture) {
   auto mock = std::make_shared<mocks::MockConnection>();
   EXPECT_CALL(*mock, get_job(_, _, _)).Times(0);
