@@ -4,17 +4,13 @@
 #include <chrono>
 #include <cstdint>
 #include <ctime>
-#include <exception>
-#include <optional>
 #include <string>
-#include <thread>
 #include <unordered_set>
 #include <utility>
 
-#include "pipeline.hpp"
 #include "pixxel/errors.hpp"
 #include "pixxel/parse.hpp"
-#include "wait.hpp"
+#include "wait_drivers.hpp"
 
 namespace pixxel {
 
@@ -174,27 +170,14 @@ Project PixxelClient::get_project(std::string_view project_id, const CallOptions
 
 std::string PixxelClient::ping(const CallOptions& options) { return connection_->ping(options); }
 
+std::uint64_t PixxelClient::save_download(const DownloadLink& link, const std::string& path,
+                                          const SaveOptions& options, const CallOptions& call) {
+  return connection_->save_download(link, path, options, call);
+}
+
 Job PixxelClient::wait_for_job(std::string_view workflow_id, std::string_view job_id,
                                const WaitOptions& options, const CallOptions& call) {
-  internal::check_wait_arguments(workflow_id, job_id, options);
-  internal::Clock& clock = internal::Clock::real();
-  internal::JobWait rules(options, std::string(job_id), connection_->options().api_key, clock);
-  const auto cancelled = [&] {
-    return CancelledError("waiting for job " + std::string(job_id) + ": cancelled", false);
-  };
-  for (;;) {
-    if (call.cancel.cancelled()) throw cancelled();
-    std::optional<Job> job;
-    try {
-      job = connection_->get_job(workflow_id, job_id, call);
-    } catch (const Error&) {
-      rules.on_error(std::current_exception());
-    }
-    if (job) {
-      if (auto done = rules.on_job(std::move(*job))) return std::move(*done);
-    }
-    if (!clock.nap(rules.pause(), call.cancel)) throw cancelled();
-  }
+  return internal::wait_blocking(*connection_, workflow_id, job_id, options, call);
 }
 
 std::future<Job> PixxelClient::wait_for_job_async(std::string_view workflow_id,
@@ -202,33 +185,8 @@ std::future<Job> PixxelClient::wait_for_job_async(std::string_view workflow_id,
                                                   CallOptions call) {
   std::future<Job> own = connection_->wait_for_job_async(workflow_id, job_id, options, call);
   if (own.valid()) return own;
-  // No loop of the connection's: the blocking wait, on a thread of its own that keeps this
-  // client (and so its connection) alive. Not std::async, whose future would block in its
-  // destructor.
-  std::promise<Job> promise;
-  std::future<Job> future = promise.get_future();
-  std::thread([client = *this, workflow = std::string(workflow_id), job = std::string(job_id),
-               options = std::move(options), call = std::move(call),
-               promise = std::move(promise)]() mutable {
-    std::optional<Job> done;
-    std::exception_ptr error;
-    {
-      // Let go of the connection before the caller can see the answer: it must not outlive
-      // the wait on this thread (a mock checks its expectations when destroyed).
-      PixxelClient waiting = std::move(client);
-      try {
-        done = waiting.wait_for_job(workflow, job, options, call);
-      } catch (...) {
-        error = std::current_exception();
-      }
-    }
-    if (error) {
-      promise.set_exception(error);
-    } else {
-      promise.set_value(std::move(*done));
-    }
-  }).detach();
-  return future;
+  return internal::wait_on_thread(connection_, std::string(workflow_id), std::string(job_id),
+                                  std::move(options), std::move(call));
 }
 
 }  // namespace pixxel

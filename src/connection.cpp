@@ -7,13 +7,18 @@
 #include "connection_impl.hpp"
 #include "decode/decode.hpp"
 #include "endpoints.hpp"
-#include "wait.hpp"
+#include "wait_drivers.hpp"
 
 namespace pixxel {
 
 std::future<Job> Connection::wait_for_job_async(std::string_view, std::string_view,
                                                 const WaitOptions&, const CallOptions&) {
   return {};
+}
+
+std::uint64_t Connection::save_download(const DownloadLink&, const std::string&, const SaveOptions&,
+                                        const CallOptions&) {
+  throw UnimplementedError("save_download");
 }
 
 const ClientOptions& Connection::options() const {
@@ -177,87 +182,18 @@ std::string RealConnection::ping(const CallOptions& options) {
                          &decode_ping);
 }
 
-namespace {
-
-// A wait_for_job_async between its steps, owned by the loop's callbacks: each poll is an
-// asynchronous get_job, each pause a timer of the loop.
-struct AsyncWait : std::enable_shared_from_this<AsyncWait> {
-  AsyncWait(RealConnection& c, std::string_view workflow, std::string_view job, WaitOptions wait,
-            CallOptions call_options)
-      : connection(c),
-        workflow_id(workflow),
-        job_id(job),
-        call(std::move(call_options)),
-        rules(std::move(wait), job_id, c.options().api_key, c.clock()) {}
-
-  RealConnection& connection;
-  const std::string workflow_id;
-  const std::string job_id;
-  const CallOptions call;
-  JobWait rules;
-  std::promise<Job> promise;
-
-  void poll() {
-    connection.start_async(
-        [&] { return get_job_request(connection.settings(), workflow_id, job_id); }, call,
-        &decode_job,
-        std::function<void(std::optional<Job>, std::exception_ptr)>(
-            [self = shared_from_this()](std::optional<Job> job, std::exception_ptr error) {
-              self->on_poll(std::move(job), std::move(error));
-            }));
-  }
-
-  void on_poll(std::optional<Job> job, std::exception_ptr error) {
-    if (connection.closing()) {
-      // The client is gone: nothing to ride out, nobody to poll for.
-      promise.set_exception(error ? error : shutdown_error(false));
-      return;
-    }
-    try {
-      if (error) {
-        rules.on_error(error);
-      } else if (auto done = rules.on_job(std::move(*job))) {
-        promise.set_value(std::move(*done));
-        return;
-      }
-    } catch (...) {
-      promise.set_exception(std::current_exception());
-      return;
-    }
-    connection.engine().schedule(
-        AsyncEngine::Clock::now() + rules.pause(), call.cancel,
-        [self = shared_from_this()](AsyncEngine::Result result) {
-          if (result.cancelled_unsent) {
-            self->promise.set_exception(std::make_exception_ptr(
-                CancelledError("waiting for job " + self->job_id + ": cancelled", false)));
-          } else if (result.error) {
-            self->promise.set_exception(result.error);
-          } else if (self->connection.closing()) {
-            self->promise.set_exception(shutdown_error(false));
-          } else {
-            self->poll();
-          }
-        });
-  }
-};
-
-}  // namespace
+void RealConnection::start_get_job(
+    std::string_view workflow_id, std::string_view job_id, const CallOptions& options,
+    std::function<void(std::optional<Job>, std::exception_ptr)> done) {
+  start_async([&] { return get_job_request(settings_, workflow_id, job_id); }, options, &decode_job,
+              std::move(done));
+}
 
 std::future<Job> RealConnection::wait_for_job_async(std::string_view workflow_id,
                                                     std::string_view job_id,
                                                     const WaitOptions& wait,
                                                     const CallOptions& options) {
-  std::promise<Job> failed;
-  try {
-    check_wait_arguments(workflow_id, job_id, wait);
-  } catch (const Error&) {
-    failed.set_exception(std::current_exception());
-    return failed.get_future();
-  }
-  auto waiting = std::make_shared<AsyncWait>(*this, workflow_id, job_id, wait, options);
-  std::future<Job> future = waiting->promise.get_future();
-  waiting->poll();
-  return future;
+  return wait_on_loop(*this, workflow_id, job_id, wait, options);
 }
 
 }  // namespace internal

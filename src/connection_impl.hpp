@@ -16,6 +16,7 @@
 
 #include "async_engine.hpp"
 #include "error_mapping.hpp"
+#include "http_method.hpp"
 #include "pipeline.hpp"
 #include "pixxel/connection.hpp"
 #include "pixxel/errors.hpp"
@@ -59,6 +60,9 @@ class RealConnection final : public Connection {
                                  const CallOptions& options) override;
   std::future<Job> wait_for_job_async(std::string_view workflow_id, std::string_view job_id,
                                       const WaitOptions& wait, const CallOptions& options) override;
+  // In download.cpp.
+  std::uint64_t save_download(const DownloadLink& link, const std::string& path,
+                              const SaveOptions& save, const CallOptions& options) override;
   const ClientOptions& options() const override { return settings_.options; }
 
   const Settings& settings() const { return settings_; }
@@ -130,6 +134,12 @@ class RealConnection final : public Connection {
                 done(std::move(value), nullptr);
               });
   }
+
+  // get_job on the loop: `done` gets the job or the error on the loop's thread (each poll of
+  // an asynchronous wait).
+  void start_get_job(std::string_view workflow_id, std::string_view job_id,
+                     const CallOptions& options,
+                     std::function<void(std::optional<Job>, std::exception_ptr)> done);
 
   // start_async, answered through a future.
   template <typename Build, typename T>

@@ -3,9 +3,11 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include "error_mapping.hpp"
+#include "http_method.hpp"
 #include "pixxel/errors.hpp"
 #include "pixxel/request_event.hpp"
 #include "redact.hpp"
@@ -36,37 +38,6 @@ void notify(const Settings& settings, const HttpRequest& request, int attempt,
     // An observer must not turn a finished call (perhaps a created job) into a failure.
   }
 }
-
-}  // namespace
-
-Clock& Clock::real() {
-  static Clock clock;
-  return clock;
-}
-
-bool Clock::nap(milliseconds delay, const CancellationToken& cancel) {
-  if (!cancel.can_be_cancelled()) {
-    sleep_for(delay);
-    return true;
-  }
-  struct Wake {
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool cancelled = false;
-  };
-  auto wake = std::make_shared<Wake>();
-  auto registration = cancel.on_cancel([wake] {
-    {
-      std::lock_guard<std::mutex> lock(wake->mutex);
-      wake->cancelled = true;
-    }
-    wake->cv.notify_all();
-  });
-  std::unique_lock<std::mutex> lock(wake->mutex);
-  return !wake->cv.wait_for(lock, delay, [&] { return wake->cancelled; });
-}
-
-namespace {
 
 // Whether an attempt that ended so may have reached the server and acted on the request: not
 // when it provably never left, nor when the server said it did nothing (429, 503).

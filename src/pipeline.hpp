@@ -11,9 +11,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <thread>
 
 #include "async_engine.hpp"
+#include "clock.hpp"
 #include "pixxel/cancellation.hpp"
 #include "pixxel/options.hpp"
 #include "pixxel/transport.hpp"
@@ -21,21 +21,6 @@
 #include "settings.hpp"
 
 namespace pixxel::internal {
-
-// Steady time and sleeping, injectable so that the retry rules can be tested without waiting.
-class Clock {
- public:
-  using time_point = std::chrono::steady_clock::time_point;
-  using duration = std::chrono::steady_clock::duration;
-  virtual ~Clock() = default;
-  virtual time_point now() const { return std::chrono::steady_clock::now(); }
-  virtual void sleep_for(std::chrono::milliseconds delay) { std::this_thread::sleep_for(delay); }
-  // Sleeps like sleep_for, but returns false as soon as `cancel` is cancelled (at once if it
-  // already is). A token that cannot be cancelled sleeps through sleep_for.
-  virtual bool nap(std::chrono::milliseconds delay, const CancellationToken& cancel);
-  // The real one, shared by every client.
-  static Clock& real();
-};
 
 // One call: its first request and what it is sent by.
 struct CallSpec {

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "http_method.hpp"
 #include "pixxel/errors.hpp"
 #include "redact.hpp"
 #include "text.hpp"
@@ -49,8 +50,8 @@ std::optional<HttpRequest> follow_redirect(const HttpRequest& request, const Htt
                        [](const auto& h) { return iequals(h.first, "Authorization"); }),
         out.headers.end());
   }
-  if (status == 303 || ((status == 301 || status == 302) && out.method == "POST")) {
-    out.method = "GET";
+  if (std::string_view method = method_after_redirect(status, out.method); method != out.method) {
+    out.method = std::string(method);
     out.body.clear();
   }
   if (out.timeout.count() > 0) {

@@ -7,6 +7,7 @@
 
 #include "error_mapping.hpp"
 #include "http_date.hpp"
+#include "http_method.hpp"
 #include "pixxel/errors.hpp"
 #include "redact.hpp"
 #include "redirect.hpp"
@@ -21,11 +22,6 @@ milliseconds backoff_delay(const RetryPolicy& policy, int retry, double unit) {
   bound = std::min(bound, static_cast<double>(policy.max_backoff.count()));
   if (!(bound > 0)) return milliseconds(0);
   return milliseconds(static_cast<milliseconds::rep>(bound * std::clamp(unit, 0.0, 1.0)));
-}
-
-bool is_idempotent(std::string_view method) {
-  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
-         method == "OPTIONS";
 }
 
 bool is_retryable_status(int status, bool may_repeat) {

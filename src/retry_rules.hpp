@@ -19,9 +19,6 @@ namespace pixxel::internal {
 // (drawn uniformly from [0, 1)) times min(max_backoff, initial_backoff * multiplier^(retry-1)).
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, double unit);
 
-// Whether a method may be sent twice without a second effect (RFC 9110 idempotent methods).
-bool is_idempotent(std::string_view method);
-
 // Whether an answer with this status is worth another attempt.
 bool is_retryable_status(int status, bool may_repeat);
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "pipeline.hpp"
+#include "clock.hpp"
 #include "pixxel/models.hpp"
 #include "pixxel/wait_options.hpp"
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "pixxel/pixxel.hpp"
 #include "support/concurrency.hpp"
 #include "support/fake_transport.hpp"
+#include "support/test_server.hpp"
 
 namespace pixxel {
 namespace {
@@ -168,6 +170,28 @@ TEST(ConnectionTest, WaitForJobAsyncOverAMockPollsTheMockedGetJob) {
   EXPECT_EQ(future.get().status, "completed");
 }
 
+// The fallback wait runs on a token of its own (the program's exit cancels it too) that follows
+// the caller's: cancelling the caller's ends a wait in its pause.
+TEST(ConnectionTest, WaitForJobAsyncOverAMockEndsWhenItsTokenIsCancelled) {
+  auto mock = std::make_shared<mocks::MockConnection>();
+  std::promise<void> polled;
+  EXPECT_CALL(*mock, get_job(_, _, _)).WillOnce([&](auto&&...) {
+    polled.set_value();
+    return job_with("running");
+  });
+  WaitOptions slow;
+  slow.poll_interval = 60s;
+  slow.max_poll_interval = 60s;
+  CancellationSource source;
+  CallOptions call;
+  call.cancel = source.token();
+  auto future = PixxelClient(mock).wait_for_job_async("wf-1", "job-1", slow, call);
+  polled.get_future().wait();
+  source.cancel();
+  ASSERT_EQ(future.wait_for(10s), std::future_status::ready) << "the pause was not cancelled";
+  EXPECT_THROW(future.get(), CancelledError);
+}
+
 TEST(ConnectionTest, WaitForJobAsyncReportsBadArgumentsThroughTheFuture) {
   auto mock = std::make_shared<mocks::MockConnection>();
   EXPECT_CALL(*mock, get_job(_, _, _)).Times(0);
@@ -181,22 +205,16 @@ TEST(ConnectionTest, WaitForJobAsyncReportsBadArgumentsThroughTheFuture) {
   EXPECT_THROW(PixxelClient(o).wait_for_job_async("wf", "job", bad).get(), InvalidArgumentError);
 }
 
-// A connection of the user's own that names a transport: save_download goes through it.
-class ConnectionWithTransport : public mocks::MockConnection {
- public:
-  explicit ConnectionWithTransport(std::shared_ptr<Transport> transport) {
-    options_.transport = std::move(transport);
-  }
-  const ClientOptions& options() const override { return options_; }
-
- private:
-  ClientOptions options_;
-};
-
+// The real connection over the user's transport: save_download goes through it, the
+// connection's one transport, like every call.
 TEST(ConnectionTest, SaveDownloadUsesTheConnectionsTransport) {
   auto transport = std::make_shared<testing::FakeTransport>();
   transport->then_answer(200, "zip bytes", {{"Content-Length", "9"}});
-  auto connection = std::make_shared<ConnectionWithTransport>(transport);
+  ClientOptions o;
+  o.api_key = "connection-test-key";
+  o.base_url = "http://127.0.0.1:1";
+  o.transport = transport;
+  auto connection = make_connection(o);
   DownloadLink link;
   link.status = "ready";
   link.signed_url = "http://127.0.0.1:1/archive.zip?sig=abc";
@@ -207,6 +225,84 @@ TEST(ConnectionTest, SaveDownloadUsesTheConnectionsTransport) {
   EXPECT_EQ(transport->last().url, link.signed_url);
   EXPECT_FALSE(find_header(transport->last().headers, "Authorization"));
   std::remove(path.c_str());
+}
+
+// save_download is a call of the connection's: over a mock it is the mock's, and nothing is
+// sent to the link's URL (which a server here would see) nor written to the path.
+TEST(ConnectionTest, SaveDownloadOverAMockCallsTheMockAndSendsNothing) {
+  testing::TestServer server;
+  server.http().Get("/archive.zip", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("zip bytes", "application/zip");
+  });
+  server.start();
+  DownloadLink link;
+  link.status = "ready";
+  link.signed_url = server.url() + "/archive.zip";
+  const std::string path =
+      ::testing::TempDir() + "/connection_test_mock_" + std::to_string(::getpid()) + ".zip";
+  std::remove(path.c_str());
+  auto mock = std::make_shared<mocks::MockConnection>();
+  SaveOptions save;
+  save.overwrite = true;
+  CallOptions call;
+  call.timeout = 5s;
+  EXPECT_CALL(*mock, save_download(link, path, Field(&SaveOptions::overwrite, true),
+                                   Field(&CallOptions::timeout,
+                                         std::optional<std::chrono::milliseconds>(5s))))
+      .WillOnce(Return(42u));
+  EXPECT_EQ(PixxelClient(mock).save_download(link, path, save, call), 42u);
+  EXPECT_EQ(server.request_count(), 0u);
+  EXPECT_NE(::access(path.c_str(), F_OK), 0) << path << " was written";
+}
+
+// A connection of the user's own written against the first calls: it implements the pure
+// virtuals only, and still compiles now that save_download (with a default) is a call.
+class FirstRoundConnection : public Connection {
+ public:
+  Job create_job(std::string_view, std::string_view, const CallOptions&) override { return {}; }
+  Job get_job(std::string_view, std::string_view, const CallOptions&) override { return {}; }
+  std::vector<Job> list_jobs(std::string_view, const ListJobsQuery&, const CallOptions&) override {
+    return {};
+  }
+  DownloadLink download_job(std::string_view, std::string_view, const CallOptions&) override {
+    return {};
+  }
+  DownloadLink download_task(std::string_view, std::string_view, std::string_view,
+                             const CallOptions&) override {
+    return {};
+  }
+  CostEstimate estimate_cost(std::string_view, const CallOptions&) override { return {}; }
+  WorkflowPage list_workflows(const ListWorkflowsQuery&, const CallOptions&) override { return {}; }
+  Workflow get_workflow(std::string_view, std::string_view, const CallOptions&) override {
+    return {};
+  }
+  ProjectPage list_projects(const ListProjectsQuery&, const CallOptions&) override { return {}; }
+  Project get_project(std::string_view, const CallOptions&) override { return {}; }
+  std::string ping(const CallOptions&) override { return "pong"; }
+  std::future<Job> create_job_async(std::string_view, std::string_view,
+                                    const CallOptions&) override {
+    return {};
+  }
+  std::future<Job> get_job_async(std::string_view, std::string_view, const CallOptions&) override {
+    return {};
+  }
+};
+
+TEST(ConnectionTest, ACallTheUsersConnectionDoesNotImplementThrowsUnimplementedError) {
+  PixxelClient client(std::make_shared<FirstRoundConnection>());
+  EXPECT_EQ(client.ping(), "pong");
+  DownloadLink link;
+  link.status = "ready";
+  link.signed_url = "http://127.0.0.1:1/archive.zip";
+  try {
+    client.save_download(link, ::testing::TempDir() + "/never_written.zip");
+    FAIL() << "expected UnimplementedError";
+  } catch (const UnimplementedError& e) {
+    EXPECT_EQ(e.call(), "save_download");
+    EXPECT_NE(std::string(e.what()).find("save_download"), std::string::npos) << e.what();
+    // A pixxel::Error like every error of the SDK's.
+    EXPECT_NE(dynamic_cast<const Error*>(&e), nullptr);
+  }
 }
 
 }  // namespace

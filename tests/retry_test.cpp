@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "../src/http_method.hpp"
 #include "../src/retry_rules.hpp"
 #include "pixxel/pixxel.hpp"
 #include "support/fake_transport.hpp"

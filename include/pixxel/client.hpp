@@ -139,7 +139,8 @@ class PIXXEL_EXPORT PixxelClient {
   /// `wait_for_job` without blocking: the final job, or the error, through the future. With
   /// the real connection its polls run on the client's asynchronous loop and its pauses are
   /// timers there (no thread per wait); `WaitOptions`' callbacks run on that loop's thread.
-  /// A connection without a loop of its own (a mock) is waited on from a thread of its own.
+  /// A connection without a loop of its own (a mock) is waited on from a thread of its own,
+  /// which keeps the connection until the wait ends; the program's exit cancels and joins it.
   /// Argument errors arrive through the future too.
   std::future<Job> wait_for_job_async(std::string_view workflow_id, std::string_view job_id,
                                       WaitOptions options = {}, CallOptions call = {});
@@ -203,7 +204,9 @@ class PIXXEL_EXPORT PixxelClient {
   /// than stitched onto the old one's head); otherwise, or when the server sends the whole
   /// object anyway, the file starts over. A body shorter than announced is a broken transfer.
   ///
-  /// Uses the connection's transport, TLS settings and `connect_timeout`; `timeout` (or
+  /// A call of the connection's (`Connection::save_download`), so a mocked connection's
+  /// answers it and nothing is sent. The real connection uses its one transport, its TLS
+  /// settings and `connect_timeout`, and checks `call` as every call does; `timeout` (or
   /// `call.timeout`) bounds how long the download may stall without receiving a byte, not its
   /// total length. Cancelled through `call.cancel`, it removes what it wrote (no file left).
   /// @returns the number of bytes written: the announced length, when there was one.

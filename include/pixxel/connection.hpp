@@ -5,6 +5,7 @@
 /// `Connection`: what a `PixxelClient` calls, one virtual per API call, so that code built on
 /// the client can be tested with a mock (`pixxel/mocks/mock_connection.hpp`) and no server.
 
+#include <cstdint>
 #include <future>
 #include <memory>
 #include <string>
@@ -25,9 +26,15 @@ namespace pixxel {
 /// real one; `pixxel::mocks::MockConnection` is a gmock mock of it. Each call gets the
 /// client's arguments unchecked and the call's `CallOptions`; its errors are the client's.
 ///
-/// `PixxelClient::wait_for_job`, `list_all_workflows` and `save_download` are not calls of
-/// their own: the client writes them over `get_job`, `list_workflows` and `options()`, so a
-/// mocked `get_job` drives a real wait and a mocked `list_workflows` a real walk of pages.
+/// `PixxelClient::wait_for_job`, `find_jobs_created_since` and `list_all_workflows` are not
+/// calls of their own: the client writes them over `get_job`, `list_jobs` and
+/// `list_workflows`, so a mocked `get_job` drives a real wait and a mocked `list_workflows` a
+/// real walk of pages. `save_download` is a call of its own: a mocked one makes no request.
+///
+/// @par Writing your own
+/// The virtuals of the first calls are pure: a subclass implements each. Every virtual added
+/// since (`save_download`, and the calls still to come) has a default that throws
+/// `UnimplementedError`, so a subclass written before it keeps compiling.
 ///
 /// @par Thread Safety
 /// An implementation must accept calls from many threads at once (the real one does).
@@ -79,10 +86,15 @@ class PIXXEL_EXPORT Connection {
   virtual std::future<Job> wait_for_job_async(std::string_view workflow_id, std::string_view job_id,
                                               const WaitOptions& wait, const CallOptions& options);
 
-  /// The connection's settings: `PixxelClient::base_url` and `save_download` read them
-  /// (its transport, timeouts, retry policy, TLS and `allow_insecure_http`). The default is
-  /// `ClientOptions{}`, with no transport: `save_download` then makes a libcurl one for the
-  /// call. The real connection returns its resolved options (the key and base URL filled in).
+  /// `PixxelClient::save_download`: the archive behind `link` saved to `path`. The real
+  /// connection downloads through its one transport, with its settings and the checks of
+  /// `options` that every call makes. The default throws `UnimplementedError`.
+  virtual std::uint64_t save_download(const DownloadLink& link, const std::string& path,
+                                      const SaveOptions& save, const CallOptions& options);
+
+  /// The connection's settings: `PixxelClient::base_url` reads them, and the client's waits
+  /// redact the key from what they report. The default is `ClientOptions{}` (no base URL, no
+  /// key). The real connection returns its resolved options (the key and base URL filled in).
   virtual const ClientOptions& options() const;
 };
 

@@ -99,6 +99,27 @@ class PIXXEL_EXPORT ConfigurationError : public Error {
   std::string option_;
 };
 
+/// A call that the `Connection` in use does not implement: the default of every `Connection`
+/// virtual added after a user's subclass was written (such as `save_download`), so that the
+/// subclass keeps compiling and fails only when the new call is made. The real connection
+/// (`make_connection`) and `pixxel::mocks::MockConnection` implement every call.
+///
+/// @par Thread Safety
+/// As any exception: immutable once thrown.
+class PIXXEL_EXPORT UnimplementedError : public Error {
+ public:
+  /// @param call the `Connection` virtual that is not implemented, like `"save_download"`.
+  explicit UnimplementedError(const std::string& call)
+      : Error("pixxel::Connection::" + call + " is not implemented by this connection"),
+        call_(call) {}
+
+  /// The `Connection` virtual that was called, like `"save_download"`.
+  const std::string& call() const noexcept { return call_; }
+
+ private:
+  std::string call_;
+};
+
 /// A bad call argument (an empty id, an id of `.` or `..`, control characters), thrown
 /// before any request is sent.
 class PIXXEL_EXPORT InvalidArgumentError : public Error {

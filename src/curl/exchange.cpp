@@ -9,10 +9,10 @@
 #include "curl/info_text.hpp"
 #include "curl/tls_sessions.hpp"
 
+#include "http_method.hpp"
 #include "pixxel/cancellation.hpp"
 #include "pixxel/errors.hpp"
 #include "redact.hpp"
-#include "retry_rules.hpp"
 #include "text.hpp"
 
 namespace pixxel {

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <random>
 
-#include "mock_server.hpp"
+#include "mock_options.hpp"
 
 namespace pixxel::mock::detail {
 

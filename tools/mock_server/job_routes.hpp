@@ -13,7 +13,7 @@
 #include "catalog_routes.hpp"
 #include "faults.hpp"
 #include "job_store.hpp"
-#include "mock_server.hpp"
+#include "mock_options.hpp"
 #include "routing.hpp"
 
 namespace pixxel::mock::detail {

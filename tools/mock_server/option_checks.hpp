@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "mock_server.hpp"
+#include "mock_options.hpp"
 
 namespace pixxel::mock::detail {
 

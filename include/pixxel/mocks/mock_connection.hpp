@@ -14,6 +14,7 @@
 /// EXPECT_EQ(client.get_job("wf", "job").status, "completed");
 /// @endcode
 
+#include <cstdint>
 #include <future>
 #include <string>
 #include <string_view>
@@ -27,7 +28,8 @@ namespace pixxel::mocks {
 
 /// A `Connection` whose every call is a `MOCK_METHOD`. `options()` and `wait_for_job_async`
 /// keep `Connection`'s defaults, so `wait_for_job(_async)` poll the mocked `get_job`, and
-/// `list_all_workflows` pages through the mocked `list_workflows`.
+/// `list_all_workflows` pages through the mocked `list_workflows`. `save_download` is mocked
+/// like every call: it makes no request and writes no file unless an action of yours does.
 ///
 /// @par Thread Safety
 /// As gmock mocks are: calls may come from any thread; set expectations before the calls.
@@ -70,6 +72,10 @@ class MockConnection : public Connection {
               (override));
   MOCK_METHOD(std::future<Job>, get_job_async,
               (std::string_view workflow_id, std::string_view job_id, const CallOptions& options),
+              (override));
+  MOCK_METHOD(std::uint64_t, save_download,
+              (const DownloadLink& link, const std::string& path, const SaveOptions& save,
+               const CallOptions& options),
               (override));
 };
 
