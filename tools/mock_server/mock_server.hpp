@@ -1,5 +1,6 @@
-// An in-memory fake of the Pixxel jobs API (shared/api/ENDPOINTS.md), in the spirit of
-// stripe-mock: the SDK's tests run it in-process, users run it as `pixxel-mock-server`.
+// An in-memory fake of the Pixxel jobs, workflows and projects API, answering as Pixxel's API
+// reference documents it, in the spirit of stripe-mock: the SDK's tests run it in-process,
+// users run it as `pixxel-mock-server`.
 // It is a fake *server* and deliberately does not depend on the SDK library.
 #pragma once
 
