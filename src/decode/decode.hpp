@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "decode/schema.hpp"
+#include "models/schemas.hpp"  // every Draft<>, for decode_body and decode_value
 #include "pixxel/models.hpp"
 
 namespace pixxel::internal {
@@ -53,6 +54,8 @@ T decode_value(const nlohmann::json& value) {
   decode_json(value, kTable<D>, &draft);
   return Draft<T>::finish(std::move(draft));
 }
+
+// The answers of the calls, defined beside their models (src/models/<family>.cpp).
 
 // The answers of the jobs calls.
 Job decode_job(std::string_view body, std::string_view secret = {});
