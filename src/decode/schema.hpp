@@ -1,9 +1,9 @@
 #ifndef PIXXEL_DECODE_SCHEMA_HPP_
 #define PIXXEL_DECODE_SCHEMA_HPP_
 
-// The machinery of the field tables. A model's table (Schema<T>, in src/models/<family>_schema.hpp
-// beside the other models of its family) is the one place that names its JSON keys: for each
-// key, the member it goes into. Everything else is derived from it:
+// The machinery of the field tables. A model's table (Schema<T>, in
+// src/models/<family>_schema.hpp beside the other tables of its family) is the one place that
+// names its JSON keys: for each key, the member it goes into. Everything else is derived from it:
 // - decoding, of answer bodies and of a caller's nlohmann::json (from_json): kTable<T>, the
 //   table as the decoder (decoder.cpp) reads it, whatever way the bytes reach the decoder;
 // - to_json (write_fields) and operator== (equal_fields), which src/models/<family>.cpp
@@ -294,17 +294,36 @@ constexpr int index_of(std::string_view key) {
   for (std::size_t i = 0; i < kFields<T>.size(); ++i) {
     if (kFields<T>[i].key == key) return static_cast<int>(i);
   }
-  return -2;  // fails the static_assert below
+  return -1;
+}
+
+template <class T>
+constexpr bool keys_unique() {
+  for (std::size_t i = 0; i < kFields<T>.size(); ++i) {
+    for (std::size_t j = i + 1; j < kFields<T>.size(); ++j) {
+      if (kFields<T>[i].key == kFields<T>[j].key) return false;
+    }
+  }
+  return true;
 }
 
 template <class T>
 constexpr Table make_table() {
   constexpr std::size_t kCount = kEntryCount<T>;
   static_assert(kCount <= 64, "the decoder marks the keys it has met in 64 bits");
+  static_assert(keys_unique<T>(), "a key appears once in its table");
   int identity = -1;
   int identity_or = -1;
-  if constexpr (HasIdentity<T>::value) identity = index_of<T>(Schema<T>::identity);
-  if constexpr (HasIdentityOr<T>::value) identity_or = index_of<T>(Schema<T>::identity_or);
+  if constexpr (HasIdentity<T>::value) {
+    constexpr int kIdentity = index_of<T>(Schema<T>::identity);
+    static_assert(kIdentity >= 0, "Schema<T>::identity names a key of the table");
+    identity = kIdentity;
+  }
+  if constexpr (HasIdentityOr<T>::value) {
+    constexpr int kIdentityOr = index_of<T>(Schema<T>::identity_or);
+    static_assert(kIdentityOr >= 0, "Schema<T>::identity_or names a key of the table");
+    identity_or = kIdentityOr;
+  }
   return Table{kFields<T>.data(), kCount, &new_elements<T>, identity, identity_or};
 }
 
