@@ -13,10 +13,11 @@
 //
 //   template <>
 //   struct Schema<Widget> {
-//     static constexpr auto fields = std::make_tuple(
-//         field<&Widget::id>("id"),          // std::string
-//         field<&Widget::size>("size"),      // std::int64_t
-//         field<&Widget::parts>("parts"));   // std::vector<Part>
+//     static constexpr std::tuple fields{
+//         field<&Widget::id>("id"),        // std::string
+//         field<&Widget::size>("size"),    // std::int64_t
+//         field<&Widget::parts>("parts"),  // std::vector<Part>
+//     };
 //   };
 //
 // to_json writes the entries in table order (nlohmann's objects sort their keys anyway), and

@@ -18,11 +18,17 @@ namespace pixxel::internal {
 template <>
 struct Schema<Project> {
   static constexpr std::string_view identity = "id";
-  static constexpr auto fields = std::make_tuple(
-      field<&Project::id>("id"), field<&Project::name>("name"), field<&Project::title>("title"),
-      field<&Project::org_id>("org_id"), field<&Project::description>("description"),
-      field<&Project::members_count>("members_count"), field<&Project::created_at>("created_at"),
-      field<&Project::updated_at>("updated_at"), field<&Project::metadata>("metadata"));
+  static constexpr std::tuple fields{
+      field<&Project::id>("id"),
+      field<&Project::name>("name"),
+      field<&Project::title>("title"),
+      field<&Project::org_id>("org_id"),
+      field<&Project::description>("description"),
+      field<&Project::members_count>("members_count"),
+      field<&Project::created_at>("created_at"),
+      field<&Project::updated_at>("updated_at"),
+      field<&Project::metadata>("metadata"),
+  };
 };
 
 // Pixxel's reference wraps a project as {"project": {...}}, its guide answers the bare
@@ -51,8 +57,10 @@ struct Draft<Project> {
 // to_json writes the total as `count`, the reference's spelling.
 template <>
 struct Schema<ProjectPage> {
-  static constexpr auto fields = std::make_tuple(field<&ProjectPage::projects>("projects"),
-                                                 field<&ProjectPage::total>("count"));
+  static constexpr std::tuple fields{
+      field<&ProjectPage::projects>("projects"),
+      field<&ProjectPage::total>("count"),
+  };
 };
 
 // The total of a project listing: `count` (reference) or `pagination.total` (guide).
