@@ -184,7 +184,7 @@ std::string RealConnection::ping(const CallOptions& options) {
 
 void RealConnection::start_get_job(
     std::string_view workflow_id, std::string_view job_id, const CallOptions& options,
-    std::function<void(std::optional<Job>, std::exception_ptr)> done) {
+    std::function<void(std::optional<Job>, std::optional<Failure>)> done) {
   start_async([&] { return get_job_request(settings_, workflow_id, job_id); }, options, &decode_job,
               std::move(done));
 }

@@ -15,7 +15,7 @@
 #include <utility>
 
 #include "async_engine.hpp"
-#include "error_mapping.hpp"
+#include "failure.hpp"
 #include "http_method.hpp"
 #include "pipeline.hpp"
 #include "pixxel/connection.hpp"
@@ -72,85 +72,104 @@ class RealConnection final : public Connection {
   // cancellation. Throws InvalidArgumentError for bad overrides.
   CallSpec spec(HttpRequest request, const CallOptions& call) const;
 
-  HttpResponse call(CallSpec spec) { return run_blocking(settings_, std::move(spec), clock_); }
+  // `spec` run to its end: the 2xx answer, or throws the call's error (the public exception
+  // made here, where the call leaves the SDK).
+  HttpResponse call(CallSpec spec) {
+    Delivery delivered = run_call(settings_, std::move(spec), clock_);
+    if (delivered.failure) raise(*delivered.failure);
+    return std::move(delivered.response);
+  }
 
   // One of internal::decode_*: the body, and the key to redact from its errors.
   template <typename T>
   using Decoder = T (*)(std::string_view, std::string_view);
 
-  // The answer's body as a T, with the answer's status and request id on a DecodeError.
-  // `paid_since`: the answer is to a paid request (a POST) sent no earlier than that; a 2xx
-  // that cannot be read then says the request's outcome is unknown (it was processed).
+  // A decoded answer, or why there is none.
   template <typename T>
-  T decode(const HttpResponse& response, Decoder<T> decoder,
-           std::optional<std::chrono::system_clock::time_point> paid_since = {}) const {
+  struct Decoded {
+    std::optional<T> value;
+    std::optional<Failure> failure;
+  };
+
+  // The answer's body as a T, with the answer's status and request id on a decode failure.
+  // `paid_since`: the answer is to a paid request (a POST) sent no earlier than that; a 2xx
+  // that cannot be read then says the request's outcome is unknown (it was processed). What
+  // the decoder throws besides DecodeError passes through.
+  template <typename T>
+  Decoded<T> decode(const HttpResponse& response, Decoder<T> decoder,
+                    std::optional<std::chrono::system_clock::time_point> paid_since = {}) const {
     try {
-      return decoder(response.body, settings_.options.api_key);
+      return {decoder(response.body, settings_.options.api_key), std::nullopt};
     } catch (const DecodeError& e) {
-      DecodeError error(
+      Failure failure = Failure::decode(
           e.path(), redact(e.reason()), response.status_code,
           redact(find_header(response.headers, "X-Request-Id").value_or(std::string())));
-      if (paid_since) ErrorOutcome::set(error, true, paid_since);
-      throw error;
+      if (paid_since) {
+        failure.outcome_unknown = true;
+        failure.sent_at = paid_since;
+      }
+      return {std::nullopt, std::move(failure)};
     }
   }
 
-  // `spec` run to its end and its answer decoded (see decode).
+  // `spec` run to its end and its answer decoded (see decode); throws the call's error.
   template <typename T>
   T call_and_decode(CallSpec spec, Decoder<T> decoder) {
     std::optional<std::chrono::system_clock::time_point> paid_since;
     if (!is_idempotent(spec.request.method)) paid_since = std::chrono::system_clock::now();
-    return decode(call(std::move(spec)), decoder, paid_since);
+    Delivery delivered = run_call(settings_, std::move(spec), clock_);
+    if (delivered.failure) raise(*delivered.failure);
+    Decoded<T> decoded = decode(delivered.response, decoder, paid_since);
+    if (decoded.failure) raise(*decoded.failure);
+    return std::move(*decoded.value);
   }
 
-  // The call on the loop; `done` gets the decoded answer or the error, on the loop's thread.
+  // The call on the loop; `done` gets the decoded answer or the failure, on the loop's thread.
   // `build` checks the arguments and makes the request; its errors go to `done` too.
   template <typename Build, typename T>
   void start_async(Build build, const CallOptions& call, Decoder<T> decoder,
-                   std::function<void(std::optional<T>, std::exception_ptr)> done) {
+                   std::function<void(std::optional<T>, std::optional<Failure>)> done) {
     CallSpec call_spec;
     try {
       call_spec = spec(build(), call);
     } catch (const Error&) {
-      done(std::nullopt, std::current_exception());
+      done(std::nullopt, failure_of(std::current_exception()));
       return;
     }
     std::optional<std::chrono::system_clock::time_point> paid_since;
     if (!is_idempotent(call_spec.request.method)) paid_since = std::chrono::system_clock::now();
     run_async(settings_, engine(), std::move(call_spec),
-              [this, decoder, paid_since, done = std::move(done)](HttpResponse response,
-                                                                  std::exception_ptr error) {
-                if (error) {
-                  done(std::nullopt, error);
+              [this, decoder, paid_since, done = std::move(done)](Delivery delivered) {
+                if (delivered.failure) {
+                  done(std::nullopt, std::move(delivered.failure));
                   return;
                 }
-                std::optional<T> value;
+                Decoded<T> decoded;
                 try {
-                  value = decode(response, decoder, paid_since);
+                  decoded = decode(delivered.response, decoder, paid_since);
                 } catch (...) {
-                  done(std::nullopt, std::current_exception());
-                  return;
+                  decoded.failure = failure_of(std::current_exception());
                 }
-                done(std::move(value), nullptr);
+                done(std::move(decoded.value), std::move(decoded.failure));
               });
   }
 
-  // get_job on the loop: `done` gets the job or the error on the loop's thread (each poll of
+  // get_job on the loop: `done` gets the job or the failure on the loop's thread (each poll of
   // an asynchronous wait).
   void start_get_job(std::string_view workflow_id, std::string_view job_id,
                      const CallOptions& options,
-                     std::function<void(std::optional<Job>, std::exception_ptr)> done);
+                     std::function<void(std::optional<Job>, std::optional<Failure>)> done);
 
-  // start_async, answered through a future.
+  // start_async, answered through a future: the public exception is made here.
   template <typename Build, typename T>
   std::future<T> call_async(Build build, const CallOptions& call, Decoder<T> decoder) {
     auto promise = std::make_shared<std::promise<T>>();
     std::future<T> future = promise->get_future();
     start_async(build, call, decoder,
-                std::function<void(std::optional<T>, std::exception_ptr)>(
-                    [promise](std::optional<T> value, std::exception_ptr error) {
-                      if (error) {
-                        promise->set_exception(error);
+                std::function<void(std::optional<T>, std::optional<Failure>)>(
+                    [promise](std::optional<T> value, std::optional<Failure> failure) {
+                      if (failure) {
+                        promise->set_exception(to_exception(*failure));
                       } else {
                         promise->set_value(std::move(*value));
                       }

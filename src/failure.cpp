@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "error_mapping.hpp"
 #include "json_depth.hpp"
 #include "pixxel/cancellation.hpp"
 #include "pixxel/errors.hpp"
@@ -145,6 +144,7 @@ Failure failure_of(const std::exception_ptr& error) noexcept {
     try {
       std::rethrow_exception(error);
     } catch (const Error& e) {
+      f.thrown = error;
       f.what = e.what();
       f.outcome_unknown = e.outcome_unknown();
       f.sent_at = e.sent_at();
@@ -185,6 +185,11 @@ Failure failure_of(const std::exception_ptr& error) noexcept {
       } else {
         f.kind = Failure::Kind::other;
       }
+    } catch (const std::exception& e) {
+      f = Failure{};
+      f.kind = Failure::Kind::foreign;
+      f.foreign = error;
+      f.what = e.what();
     } catch (...) {
       f = Failure{};
       f.kind = Failure::Kind::foreign;
@@ -202,6 +207,10 @@ Failure failure_of(const std::exception_ptr& error) noexcept {
 
 Failure redacted(Failure f, std::string_view key) {
   if (f.kind == Failure::Kind::foreign || key.empty()) return f;
+  // A message that does not spell the key leaves the failure (and what it was read from) as it
+  // is.
+  if (redact(f.what, key) == f.what) return f;
+  f.thrown = nullptr;
   f.what = redact(std::move(f.what), key);
   f.request_id = redact(std::move(f.request_id), key);
   f.path = redact(std::move(f.path), key);
@@ -227,12 +236,18 @@ Failure redacted(Failure f, std::string_view key) {
 Failure as_sent(Failure f) {
   if (f.kind == Failure::Kind::transport || f.kind == Failure::Kind::timeout ||
       f.kind == Failure::Kind::cancelled) {
+    if (!f.request_sent) f.thrown = nullptr;
     f.request_sent = true;
   }
   return f;
 }
 
 std::exception_ptr to_exception(const Failure& f) {
+  if (f.thrown && f.kind != Failure::Kind::foreign) {
+    // The object the exception_ptr holds: what it was read from, with the call's outcome.
+    ErrorOutcome::set(f.thrown, f.outcome_unknown, f.sent_at);
+    return f.thrown;
+  }
   std::exception_ptr error;
   switch (f.kind) {
     case Failure::Kind::foreign:
@@ -270,6 +285,59 @@ std::exception_ptr to_exception(const Failure& f) {
   }
   ErrorOutcome::set(error, f.outcome_unknown, f.sent_at);
   return error;
+}
+
+void ErrorOutcome::set(const std::exception_ptr& error, bool unknown,
+                       std::optional<time_point> sent_at) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (Error& e) {
+    // The object the exception_ptr holds: every later rethrow sees the change.
+    set(e, unknown, sent_at);
+  } catch (...) {
+  }
+}
+
+std::string reason_phrase(int status_code) {
+  switch (status_code) {
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "HTTP " + std::to_string(status_code);
+  }
 }
 
 void raise(const Failure& failure) { std::rethrow_exception(to_exception(failure)); }

@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pixxel/errors.hpp"
+
 namespace pixxel::internal {
 
 struct Failure {
@@ -53,6 +55,11 @@ struct Failure {
   std::size_t limit = 0;  // too_large
   std::string option;     // configuration
   std::exception_ptr foreign;
+  // The pixxel::Error the failure was read from (failure_of), handed on as it is while no
+  // field that its message or type shows has changed: a custom transport's (or callback's)
+  // own subclass reaches the caller as it was thrown. Cleared by redacted and as_sent when
+  // they change the failure.
+  std::exception_ptr thrown;
   // The call's outcome (Error::outcome_unknown(), Error::sent_at()), decided by the pipeline.
   bool outcome_unknown = false;
   std::optional<std::chrono::system_clock::time_point> sent_at;
@@ -79,15 +86,34 @@ Failure api_failure(int status, std::string body, std::string request_id,
                     std::optional<std::chrono::milliseconds> retry_after, std::string_view secret);
 
 // What a thrown error says, as a failure: a pixxel::Error by its type, anything else as
-// Kind::foreign. Never throws.
+// Kind::foreign (with what() of a std::exception in `what`, for the request log). Never
+// throws.
 Failure failure_of(const std::exception_ptr& error) noexcept;
 
-// `failure` with every spelling of `key` redacted from its texts.
+// `failure` as it may leave the client: the same failure, or, when its message spells the key
+// anywhere (a transport error naming a URL a redirect chose, a custom transport's message),
+// one of the same kind with every spelling of `key` redacted from its texts.
 Failure redacted(Failure failure, std::string_view key);
 
 // `failure` as that of a request that reached the server: a transport failure (or timeout,
 // or cancellation) that said it was not sent now says it was.
 Failure as_sent(Failure failure);
+
+// Sets what Error::outcome_unknown() and Error::sent_at() say. The pipeline decides them once
+// per call (see Attempts), since only it knows every attempt and hop.
+struct ErrorOutcome {
+  using time_point = std::chrono::system_clock::time_point;
+  // On the pixxel::Error inside `error` (anything else is left alone).
+  static void set(const std::exception_ptr& error, bool unknown, std::optional<time_point> sent_at);
+  static void set(Error& error, bool unknown, std::optional<time_point> sent_at) noexcept {
+    error.outcome_unknown_ = unknown;
+    error.sent_at_ = sent_at;
+  }
+};
+
+// The standard reason phrase of an HTTP status, or "HTTP <code>": the message of an error
+// whose body names none.
+std::string reason_phrase(int status_code);
 
 // The typed public exception for `failure`, with its outcome set.
 std::exception_ptr to_exception(const Failure& failure);

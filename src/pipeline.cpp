@@ -6,7 +6,6 @@
 #include <thread>
 #include <utility>
 
-#include "error_mapping.hpp"
 #include "http_method.hpp"
 #include "pixxel/errors.hpp"
 #include "pixxel/request_event.hpp"
@@ -41,29 +40,19 @@ void notify(const Settings& settings, const HttpRequest& request, int attempt,
 
 // Whether an attempt that ended so may have reached the server and acted on the request: not
 // when it provably never left, nor when the server said it did nothing (429, 503).
-bool may_have_acted(const HttpResponse& response, const std::exception_ptr& failure) {
+bool may_have_acted(const HttpResponse& response, const std::optional<Failure>& failure) {
   if (!failure) return response.status_code != 429 && response.status_code != 503;
-  try {
-    std::rethrow_exception(failure);
-  } catch (const CancelledError& e) {
-    return e.request_sent();
-  } catch (const TransportError& e) {
-    return e.request_sent();
-  } catch (const ApiError& e) {
-    return e.status_code() != 429 && e.status_code() != 503;
-  } catch (...) {
-    // A 2xx the call could not take (too large, shorter than announced): it was processed.
-    return true;
-  }
-}
-
-bool is_cancellation(const std::exception_ptr& failure) {
-  try {
-    std::rethrow_exception(failure);
-  } catch (const CancelledError&) {
-    return true;
-  } catch (...) {
-    return false;
+  switch (failure->kind) {
+    case Failure::Kind::cancelled:
+    case Failure::Kind::transport:
+    case Failure::Kind::timeout:
+    case Failure::Kind::redirect_refused:
+      return failure->request_sent;
+    case Failure::Kind::api:
+      return failure->status != 429 && failure->status != 503;
+    default:
+      // A 2xx the call could not take (too large, shorter than announced): it was processed.
+      return true;
   }
 }
 
@@ -71,7 +60,7 @@ bool is_cancellation(const std::exception_ptr& failure) {
 
 bool Attempts::paid() const { return !is_idempotent(spec_.request.method); }
 
-void Attempts::note_outcome(int status, const std::exception_ptr& failure) {
+void Attempts::note_outcome(int status, const std::optional<Failure>& failure) {
   if (!paid() || unknown_) return;
   if (hop_ > 0) {
     // The request was answered with a redirect (a 303 to what it created): whatever the
@@ -85,20 +74,20 @@ void Attempts::note_outcome(int status, const std::exception_ptr& failure) {
   }
 }
 
-std::exception_ptr Attempts::concluded(std::exception_ptr error) const {
-  ErrorOutcome::set(error, unknown_, sent_ ? sent_at_ : std::nullopt);
+Failure Attempts::concluded(Failure error) const {
+  error.outcome_unknown = unknown_;
+  error.sent_at = sent_ ? sent_at_ : std::nullopt;
   return error;
 }
 
-std::exception_ptr Attempts::cancelled_error() const {
+Failure Attempts::cancelled_error() const {
   std::string what = spec_.request.method + " " +
                      redact(loggable_url(spec_.request), settings_.options.api_key) + ": cancelled";
   if (unknown_) what += "; the request was sent, so the server may have acted on it";
-  return concluded(std::make_exception_ptr(CancelledError(what, sent_)));
+  return concluded(Failure::cancelled(std::move(what), sent_));
 }
 
-std::exception_ptr Attempts::abandon(std::exception_ptr error) {
-  if (!error) return error;
+Failure Attempts::abandon(Failure error) {
   if (may_have_acted({}, error)) {
     sent_ = true;
     if (!sent_at_) sent_at_ = started_wall_;
@@ -180,30 +169,39 @@ const HttpRequest& Attempts::start() {
   return first();
 }
 
-const HttpRequest* Attempts::next_hop(const HttpResponse& response, Clock::time_point now) {
-  auto next =
-      follow_redirect(current(), response, hop_, settings_.base.origin,
-                      settings_.options.allow_insecure_http, now, started_ + first().timeout);
-  if (!next) return nullptr;
+Attempts::Hop Attempts::next_hop(const HttpResponse& response, Clock::time_point now) {
+  std::optional<HttpRequest> next;
+  try {
+    next = follow_redirect(current(), response, hop_, settings_.base.origin,
+                           settings_.options.allow_insecure_http, now, started_ + first().timeout);
+  } catch (...) {
+    return {nullptr, failure_of(std::current_exception())};
+  }
+  if (!next) return {};
   // A redirect is an answer: the request reached a server, which may have acted on it.
   sent_ = true;
   ++hop_;
   redirected_ = std::move(*next);
-  return &*redirected_;
+  return {&*redirected_, std::nullopt};
 }
 
-Attempts::Decision Attempts::finish(HttpResponse response, std::exception_ptr failure,
+Attempts::Decision Attempts::finish(HttpResponse response, std::optional<Failure> failure,
                                     Clock::time_point now) {
   if (!failure && spec_.check && response.status_code >= 200 && response.status_code <= 299) {
     try {
       spec_.check(response);
-    } catch (const Error&) {
-      failure = std::current_exception();
+    } catch (...) {
+      failure = failure_of(std::current_exception());
+      if (failure->kind == Failure::Kind::foreign) {
+        // Not the SDK's error: it ends the call as it is, with nothing to report or retry.
+        return {{}, std::move(failure), std::nullopt};
+      }
     }
   }
+  Decision decision;
   // A later hop that never left (a refused connect to where a 303 pointed) does not make the
   // request unsent: its first hop was answered.
-  if (hop_ > 0 && failure) failure = as_sent(failure);
+  if (hop_ > 0 && failure) failure = as_sent(std::move(*failure));
   // A hop after the first means the request was answered (a redirect): it reached a server.
   if (hop_ > 0 || may_have_acted(response, failure)) {
     sent_ = true;
@@ -211,10 +209,9 @@ Attempts::Decision Attempts::finish(HttpResponse response, std::exception_ptr fa
   }
   const int status = failure ? 0 : response.status_code;
   if (failure || status < 200 || status > 299) note_outcome(status, failure);
-  if (failure && is_cancellation(failure)) failure = cancelled_error();
-  Outcome outcome =
-      classify(first(), spec_.retry, std::move(response), failure, settings_.options.api_key);
-  Decision decision;
+  if (failure && failure->kind == Failure::Kind::cancelled) failure = cancelled_error();
+  Outcome outcome = classify(first(), spec_.retry, std::move(response), std::move(failure),
+                             settings_.options.api_key);
   // Decided before on_request is told, so that the event can say how long the pause will be.
   // A paid request that may have been acted on is not sent again unasked, whatever a later
   // hop answered (a 303 whose GET got a 503 would otherwise re-run the POST).
@@ -227,36 +224,53 @@ Attempts::Decision Attempts::finish(HttpResponse response, std::exception_ptr fa
     decision.response = std::move(outcome.response);
     return decision;
   }
-  decision.error = concluded(outcome.error);
+  decision.error = concluded(std::move(*outcome.error));
   return decision;
 }
 
-HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock) {
+Delivery run_call(const Settings& settings, CallSpec spec, Clock& clock) {
   const std::shared_ptr<Transport>& transport = settings.options.transport;
   Attempts attempts(settings, std::move(spec));
   const StreamSink* sink = attempts.spec().sink;
   for (;;) {
-    if (attempts.cancel().cancelled()) std::rethrow_exception(attempts.cancelled_error());
-    const HttpRequest* request = &attempts.start();
+    if (attempts.cancel().cancelled()) return {{}, attempts.cancelled_error()};
+    const HttpRequest* request = nullptr;
+    try {
+      request = &attempts.start();
+    } catch (...) {
+      // spec.prepare's error, as it was thrown.
+      return {{}, failure_of(std::current_exception())};
+    }
     attempts.started(clock.now());
     HttpResponse response;
-    std::exception_ptr failure;
-    try {
-      for (;;) {
+    std::optional<Failure> failure;
+    for (;;) {
+      try {
         response = send_cancellable(transport, *request, sink);
-        request = attempts.next_hop(response, clock.now());
-        if (request == nullptr) break;
+      } catch (...) {
+        // The transport's seam: what it throws is read here, once.
+        failure = failure_of(std::current_exception());
+        break;
       }
-    } catch (const Error&) {
-      failure = std::current_exception();
+      auto hop = attempts.next_hop(response, clock.now());
+      if (hop.refused) failure = std::move(hop.refused);
+      if (hop.next == nullptr) break;
+      request = hop.next;
     }
-    auto decision = attempts.finish(std::move(response), failure, clock.now());
-    if (!decision.error) return std::move(decision.response);
-    if (!decision.retry_in) std::rethrow_exception(decision.error);
+    if (failure && failure->kind == Failure::Kind::foreign) return {{}, std::move(failure)};
+    auto decision = attempts.finish(std::move(response), std::move(failure), clock.now());
+    if (!decision.error) return {std::move(decision.response), std::nullopt};
+    if (!decision.retry_in) return {{}, std::move(decision.error)};
     if (!clock.nap(*decision.retry_in, attempts.cancel())) {
-      std::rethrow_exception(attempts.cancelled_error());
+      return {{}, attempts.cancelled_error()};
     }
   }
+}
+
+HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock) {
+  Delivery delivered = run_call(settings, std::move(spec), clock);
+  if (delivered.failure) raise(*delivered.failure);
+  return std::move(delivered.response);
 }
 
 namespace {
@@ -271,12 +285,12 @@ std::chrono::system_clock::time_point wall_clock(AsyncEngine::Clock::time_point 
 // An asynchronous call between its steps: owned by the engine's callbacks.
 struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
   AsyncCall(const Settings& settings, AsyncEngine& e, CallSpec spec,
-            std::function<void(HttpResponse, std::exception_ptr)> d)
+            std::function<void(Delivery)> d)
       : attempts(settings, std::move(spec)), engine(e), done(std::move(d)) {}
 
   Attempts attempts;
   AsyncEngine& engine;
-  std::function<void(HttpResponse, std::exception_ptr)> done;
+  std::function<void(Delivery)> done;
   bool first_hop = true;
 
   void attempt(AsyncEngine::Clock::time_point not_before) {
@@ -302,35 +316,37 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
   }
 
   void on_result(AsyncEngine::Result result) {
+    // The engine's seam: an exchange's error is read here, once.
+    std::optional<Failure> failure;
+    if (result.error) failure = failure_of(result.error);
     if (result.shutting_down) {
       if (first_hop) note_started(result.started);
-      done({}, attempts.abandon(result.error));
+      done({{},
+            attempts.abandon(failure ? std::move(*failure) : failure_of(shutdown_error(false)))});
       return;
     }
     if (result.cancelled_unsent) {
       // Cancelled while it waited for its time or a slot: this attempt never went out.
-      done({}, attempts.cancelled_error());
+      done({{}, attempts.cancelled_error()});
       return;
     }
     if (first_hop) note_started(result.started);
     first_hop = false;
     const auto now = AsyncEngine::Clock::now();
-    if (!result.error) {
-      try {
-        if (const HttpRequest* next = attempts.next_hop(result.response, now)) {
-          // The next hop keeps the attempt's place: it goes ahead of queued calls.
-          send(*next, {}, true);
-          return;
-        }
-      } catch (const Error&) {
-        result.error = std::current_exception();
+    if (!failure) {
+      auto hop = attempts.next_hop(result.response, now);
+      if (hop.next != nullptr) {
+        // The next hop keeps the attempt's place: it goes ahead of queued calls.
+        send(*hop.next, {}, true);
+        return;
       }
+      failure = std::move(hop.refused);
     }
-    auto decision = attempts.finish(std::move(result.response), result.error, now);
+    auto decision = attempts.finish(std::move(result.response), std::move(failure), now);
     if (!decision.error) {
-      done(std::move(decision.response), nullptr);
+      done({std::move(decision.response), std::nullopt});
     } else if (!decision.retry_in) {
-      done({}, decision.error);
+      done({{}, std::move(decision.error)});
     } else {
       attempt(now + *decision.retry_in);
     }
@@ -340,7 +356,7 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
 }  // namespace
 
 void run_async(const Settings& settings, AsyncEngine& engine, CallSpec spec,
-               std::function<void(HttpResponse, std::exception_ptr)> done) {
+               std::function<void(Delivery)> done) {
   auto call = std::make_shared<AsyncCall>(settings, engine, std::move(spec), std::move(done));
   call->attempt({});
 }

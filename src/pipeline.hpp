@@ -14,6 +14,7 @@
 
 #include "async_engine.hpp"
 #include "clock.hpp"
+#include "failure.hpp"
 #include "pixxel/cancellation.hpp"
 #include "pixxel/options.hpp"
 #include "pixxel/transport.hpp"
@@ -32,19 +33,32 @@ struct CallSpec {
   // last attempt stopped).
   std::function<HttpRequest(const HttpRequest&)> prepare;
   // When set, has the last word on a 2xx answer: it may throw a pixxel::Error (a body
-  // shorter than announced), which counts as the attempt's failure.
+  // shorter than announced), which counts as the attempt's failure; anything else it throws
+  // ends the call at once, as it is.
   std::function<void(const HttpResponse&)> check;
+};
+
+// How a call (or one exchange of it) ended: the answer, or the failure.
+struct Delivery {
+  HttpResponse response;
+  std::optional<Failure> failure;
 };
 
 // One call's progress through its attempts and their redirect hops.
 class Attempts {
  public:
-  // What an attempt came to: the answer, or the error and, when it may be tried again, after
+  // What an attempt came to: the answer, or the failure and, when it may be tried again, after
   // how long.
   struct Decision {
     HttpResponse response;
-    std::exception_ptr error;
+    std::optional<Failure> error;
     std::optional<std::chrono::milliseconds> retry_in;
+  };
+  // Where a hop's answer leads: the next hop's request, or nullptr when the answer ends the
+  // attempt, or the refusal of a redirect the client will not follow.
+  struct Hop {
+    const HttpRequest* next = nullptr;
+    std::optional<Failure> refused;
   };
 
   Attempts(const Settings& settings, CallSpec spec) : settings_(settings), spec_(std::move(spec)) {}
@@ -60,21 +74,21 @@ class Attempts {
     started_ = when;
     started_wall_ = wall;
   }
-  // After a hop's answer: the next hop's request, or nullptr when the answer ends the
-  // attempt. Throws pixxel::Error for a redirect it will not follow.
-  const HttpRequest* next_hop(const HttpResponse& response, Clock::time_point now);
-  // Ends the attempt with its answer or failure (a pixxel::Error), tells on_request, and
-  // decides. A CancelledError is final, and says the request was sent when any attempt may
-  // have reached the server.
-  Decision finish(HttpResponse response, std::exception_ptr failure, Clock::time_point now);
+  // After a hop's answer: where it leads (see Hop).
+  Hop next_hop(const HttpResponse& response, Clock::time_point now);
+  // Ends the attempt with its answer or failure, tells on_request, and decides. A
+  // cancellation is final, and says the request was sent when any attempt may have reached
+  // the server. What spec.check throws that is not a pixxel::Error ends the call at once, as
+  // it is, untold.
+  Decision finish(HttpResponse response, std::optional<Failure> failure, Clock::time_point now);
 
-  // The call's cancellation, and the CancelledError for it between attempts.
+  // The call's cancellation, and its failure between attempts.
   const CancellationToken& cancel() const { return spec_.request.cancel; }
-  std::exception_ptr cancelled_error() const;
+  Failure cancelled_error() const;
 
   // Ends the call with `error` from outside an attempt (the transport shutting down), with
   // what the call's attempts and this one's end say of its outcome.
-  std::exception_ptr abandon(std::exception_ptr error);
+  Failure abandon(Failure error);
 
  private:
   const Settings& settings_;
@@ -91,11 +105,11 @@ class Attempts {
   int hop_ = 0;
   // Whether the call's request is one that must not be repeated unasked (a POST).
   bool paid() const;
-  // Records what this attempt's end (`outcome`, from `failure` when it had no answer) says of
+  // Records what this attempt's end (`status`, or `failure` when it had no answer) says of
   // the call's outcome.
-  void note_outcome(int status, const std::exception_ptr& failure);
+  void note_outcome(int status, const std::optional<Failure>& failure);
   // `error` with the call's outcome on it (Error::outcome_unknown(), Error::sent_at()).
-  std::exception_ptr concluded(std::exception_ptr error) const;
+  Failure concluded(Failure error) const;
 
   Clock::time_point started_;
   std::chrono::system_clock::time_point started_wall_;
@@ -115,13 +129,17 @@ class Attempts {
 HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
                               const HttpRequest& request, const StreamSink* sink);
 
-// Runs `spec` to its end on the calling thread: the 2xx answer, or throws the last error.
+// Runs `spec` to its end on the calling thread: the 2xx answer, or the last failure. Throws
+// nothing of its own; what spec.prepare throws passes through.
+Delivery run_call(const Settings& settings, CallSpec spec, Clock& clock);
+
+// run_call, with the failure raised as its public exception.
 HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock);
 
-// Runs `spec` on `engine`; `done` gets the 2xx answer or the last error, on the engine's
+// Runs `spec` on `engine`; `done` gets the 2xx answer or the last failure, on the engine's
 // thread. Retries wait on the engine's timers.
 void run_async(const Settings& settings, AsyncEngine& engine, CallSpec spec,
-               std::function<void(HttpResponse, std::exception_ptr)> done);
+               std::function<void(Delivery)> done);
 
 }  // namespace pixxel::internal
 

@@ -5,12 +5,9 @@
 #include <random>
 #include <utility>
 
-#include "error_mapping.hpp"
 #include "http_date.hpp"
 #include "http_method.hpp"
-#include "pixxel/errors.hpp"
 #include "redact.hpp"
-#include "redirect.hpp"
 
 namespace pixxel::internal {
 
@@ -31,23 +28,18 @@ bool is_retryable_status(int status, bool may_repeat) {
 }
 
 Outcome classify(const HttpRequest& request, const RetryPolicy& policy, HttpResponse response,
-                 std::exception_ptr failure, std::string_view secret) {
+                 std::optional<Failure> failure, std::string_view secret) {
   // A repeated POST can create a second, paid-for job: only when the caller accepts that.
   const bool may_repeat = is_idempotent(request.method) || policy.retry_non_idempotent;
   Outcome out;
   if (failure) {
-    out.error = redact_error(failure, secret);
-    try {
-      std::rethrow_exception(out.error);
-    } catch (const TransportError& e) {
-      out.error_text = e.what();
-      // Before the request left, nothing can have happened on the server; a refused redirect
-      // would be refused again.
-      out.retryable =
-          (!e.request_sent() || may_repeat) && dynamic_cast<const RedirectRefused*>(&e) == nullptr;
-    } catch (const std::exception& e) {
-      out.error_text = e.what();
-    }
+    out.error = redacted(std::move(*failure), secret);
+    out.error_text = out.error->what;
+    // Before the request left, nothing can have happened on the server; a refused redirect
+    // would be refused again.
+    const Failure::Kind kind = out.error->kind;
+    out.retryable = (kind == Failure::Kind::transport || kind == Failure::Kind::timeout) &&
+                    (!out.error->request_sent || may_repeat);
     return out;
   }
   out.status = response.status_code;
@@ -58,15 +50,11 @@ Outcome classify(const HttpRequest& request, const RetryPolicy& policy, HttpResp
   if (auto value = find_header(response.headers, "Retry-After")) {
     out.retry_after = parse_retry_after(*value, std::chrono::system_clock::now());
   }
-  out.error = make_api_error(
+  out.error = api_failure(
       out.status, redact(std::move(response.body), secret),
       redact(find_header(response.headers, "X-Request-Id").value_or(std::string()), secret),
       out.retry_after, secret);
-  try {
-    std::rethrow_exception(out.error);
-  } catch (const ApiError& e) {
-    out.error_text = e.what();
-  }
+  out.error_text = out.error->what;
   out.retryable = is_retryable_status(out.status, may_repeat);
   return out;
 }

@@ -5,11 +5,11 @@
 // Not public API.
 
 #include <chrono>
-#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "failure.hpp"
 #include "pixxel/options.hpp"
 #include "pixxel/transport.hpp"
 
@@ -25,17 +25,17 @@ bool is_retryable_status(int status, bool may_repeat);
 // What one attempt came to: a 2xx answer, or an error with its verdict.
 struct Outcome {
   HttpResponse response;  // the 2xx answer, when there is no error
-  std::exception_ptr error;
-  std::string error_text;  // what() of the error, for the request log
+  std::optional<Failure> error;
+  std::string error_text;  // the error's message, for the request log
   int status = 0;          // the answer's status; 0 when there was none
   bool retryable = false;
   std::optional<std::chrono::milliseconds> retry_after;
 };
 
-// Classifies an attempt of `request`: its answer, or its failure (a pixxel::Error). A non-2xx
-// answer becomes its typed ApiError, with `secret` (the key) redacted from everything in it.
+// Classifies an attempt of `request`: its answer, or its failure. A non-2xx answer becomes its
+// api failure, with `secret` (the key) redacted from everything in it.
 Outcome classify(const HttpRequest& request, const RetryPolicy& policy, HttpResponse response,
-                 std::exception_ptr failure, std::string_view secret);
+                 std::optional<Failure> failure, std::string_view secret);
 
 // The pause before attempt `attempt + 1`, or nullopt when `outcome` is final: not retryable,
 // out of attempts, or a Retry-After longer than the policy allows.

@@ -17,10 +17,10 @@ namespace {
 
 // Whether a failed poll is worth polling again: the retry rules' verdict for a GET, so that a
 // wait tolerates exactly what one call retries, only for longer.
-bool is_retryable_poll_failure(const Error& error) {
-  if (dynamic_cast<const TransportError*>(&error) != nullptr) return true;  // TimeoutError too
-  const auto* api = dynamic_cast<const ApiError*>(&error);
-  return api != nullptr && is_retryable_status(api->status_code(), /*may_repeat=*/true);
+bool is_retryable_poll_failure(const Failure& failure) {
+  if (failure.is_transport()) return true;  // TimeoutError too
+  return failure.kind == Failure::Kind::api &&
+         is_retryable_status(failure.status, /*may_repeat=*/true);
 }
 
 }  // namespace
@@ -48,46 +48,67 @@ JobWait::JobWait(WaitOptions options, std::string job_id, std::string key, Clock
       started_(clock.now()),
       interval_(options_.poll_interval) {}
 
-Clock::duration JobWait::time_left() {
+std::optional<Clock::duration> JobWait::time_left() const {
   if (options_.timeout.count() == 0) return Clock::duration::max();
   const auto left = options_.timeout - (clock_.now() - started_);
   if (left > Clock::duration::zero()) return left;
+  return std::nullopt;
+}
+
+Failure JobWait::timed_out() const {
   std::string what =
       "job " + job_id_ + " did not finish within " + std::to_string(options_.timeout.count()) +
       " ms (last status: " + (last_status_.empty() ? "none" : redact(last_status_, key_));
   if (!last_failure_.empty()) what += "; last poll failed: " + last_failure_;
-  throw TimeoutError(what + ")", true);
+  return Failure::timeout(what + ")", true);
 }
 
-std::optional<Job> JobWait::on_job(Job job) {
+JobWait::Step JobWait::on_job(Job job) {
   last_status_ = job.status;
   last_failure_.clear();
-  if (options_.on_update) options_.on_update(job);
-  if (is_terminal_status(job.status)) return job;
-  const Clock::duration left = time_left();
+  if (options_.on_update) {
+    // The caller's callback: what it throws ends the wait, as it was thrown.
+    try {
+      options_.on_update(job);
+    } catch (...) {
+      return {std::nullopt, failure_of(std::current_exception())};
+    }
+  }
+  if (is_terminal_status(job.status)) return {std::move(job), std::nullopt};
+  const std::optional<Clock::duration> left = time_left();
+  if (!left) return {std::nullopt, timed_out()};
   // A poll right at the deadline comes before giving up. Rounded up: a rest under 1 ms cut to
   // 0 would poll in a busy loop until the deadline.
-  nap_ = std::chrono::ceil<milliseconds>(std::min<Clock::duration>(interval_, left));
+  nap_ = std::chrono::ceil<milliseconds>(std::min<Clock::duration>(interval_, *left));
   interval_ = std::min(options_.max_poll_interval, interval_ + interval_ / 2);
-  return std::nullopt;
+  return {};
 }
 
-void JobWait::on_error(std::exception_ptr error) {
-  std::optional<milliseconds> retry_after;
-  try {
-    std::rethrow_exception(error);
-  } catch (const Error& e) {
-    if (!is_retryable_poll_failure(e)) throw;
-    last_failure_ = redact(e.what(), key_);
-    const Clock::duration left = time_left();
-    if (options_.on_poll_error) options_.on_poll_error(e);
-    if (const auto* api = dynamic_cast<const ApiError*>(&e)) retry_after = api->retry_after();
-    // A server that said when to come back is believed, but never past the wait's deadline.
-    const Clock::duration nap =
-        std::max<Clock::duration>(interval_, retry_after.value_or(interval_));
-    nap_ = std::chrono::ceil<milliseconds>(std::min(nap, left));
-    interval_ = std::min(options_.max_poll_interval, interval_ + interval_ / 2);
+std::optional<Failure> JobWait::on_error(Failure error) {
+  if (!is_retryable_poll_failure(error)) return error;
+  last_failure_ = redact(error.what, key_);
+  const std::optional<Clock::duration> left = time_left();
+  if (!left) return timed_out();
+  if (options_.on_poll_error) {
+    // The caller's callback is a boundary: it gets the public exception, and what it throws
+    // ends the wait, as it was thrown.
+    try {
+      try {
+        raise(error);
+      } catch (const Error& e) {
+        options_.on_poll_error(e);
+      }
+    } catch (...) {
+      return failure_of(std::current_exception());
+    }
   }
+  // A server that said when to come back is believed, but never past the wait's deadline.
+  const std::optional<milliseconds> retry_after =
+      error.kind == Failure::Kind::api ? error.retry_after : std::nullopt;
+  const Clock::duration nap = std::max<Clock::duration>(interval_, retry_after.value_or(interval_));
+  nap_ = std::chrono::ceil<milliseconds>(std::min(nap, *left));
+  interval_ = std::min(options_.max_poll_interval, interval_ + interval_ / 2);
+  return std::nullopt;
 }
 
 }  // namespace pixxel::internal

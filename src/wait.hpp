@@ -6,12 +6,12 @@
 // before the next. Not public API.
 
 #include <chrono>
-#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "clock.hpp"
+#include "failure.hpp"
 #include "pixxel/models.hpp"
 #include "pixxel/wait_options.hpp"
 
@@ -26,17 +26,26 @@ class JobWait {
   // `key` is redacted from what the wait reports; `clock` measures its timeout.
   JobWait(WaitOptions options, std::string job_id, std::string key, Clock& clock);
 
-  // After a poll that answered `job`: the job when it is terminal, else nullopt and `pause()`
-  // says how long to wait. Throws what on_update throws, and TimeoutError.
-  std::optional<Job> on_job(Job job);
-  // After a poll that failed with `error`: rethrows it unless the wait rides it out (then
-  // `pause()` says how long to wait). Throws what on_poll_error throws, and TimeoutError.
-  void on_error(std::exception_ptr error);
+  // What a poll came to for the wait: the terminal job, or the failure that ends the wait;
+  // neither when it goes on after `pause()`.
+  struct Step {
+    std::optional<Job> done;
+    std::optional<Failure> failed;
+  };
+
+  // After a poll that answered `job`. Ends the wait with what on_update throws, and when the
+  // time is up (TimeoutError).
+  Step on_job(Job job);
+  // After a poll that failed with `error`: ends the wait with it, unless the wait rides it out.
+  // Ends it too with what on_poll_error throws, and when the time is up (TimeoutError).
+  std::optional<Failure> on_error(Failure error);
   // The pause before the next poll, whole milliseconds (at least 1 unless the time is up).
   std::chrono::milliseconds pause() const { return nap_; }
 
  private:
-  Clock::duration time_left();
+  // The time left, or nothing when it is up (then timed_out() says so).
+  std::optional<Clock::duration> time_left() const;
+  Failure timed_out() const;
 
   const WaitOptions options_;
   const std::string job_id_;

@@ -27,15 +27,16 @@ Job wait_blocking(Connection& connection, std::string_view workflow_id, std::str
   };
   for (;;) {
     if (call.cancel.cancelled()) throw cancelled();
-    std::optional<Job> job;
+    JobWait::Step step;
     try {
-      job = connection.get_job(workflow_id, job_id, call);
+      step.done = connection.get_job(workflow_id, job_id, call);
     } catch (const Error&) {
-      rules.on_error(std::current_exception());
+      // The Connection's seam (perhaps a mock): its error is read here.
+      step.failed = rules.on_error(failure_of(std::current_exception()));
     }
-    if (job) {
-      if (auto done = rules.on_job(std::move(*job))) return std::move(*done);
-    }
+    if (step.done) step = rules.on_job(std::move(*step.done));
+    if (step.failed) raise(*step.failed);
+    if (step.done) return std::move(*step.done);
     if (!clock.nap(rules.pause(), call.cancel)) throw cancelled();
   }
 }
@@ -180,26 +181,36 @@ struct AsyncWait : std::enable_shared_from_this<AsyncWait> {
   void poll() {
     connection.start_get_job(
         workflow_id, job_id, call,
-        [self = shared_from_this()](std::optional<Job> job, std::exception_ptr error) {
-          self->on_poll(std::move(job), std::move(error));
+        [self = shared_from_this()](std::optional<Job> job, std::optional<Failure> failure) {
+          self->on_poll(std::move(job), std::move(failure));
         });
   }
 
-  void on_poll(std::optional<Job> job, std::exception_ptr error) {
+  // The wait's end, as the caller sees it: the public exception is made here.
+  void fail(const Failure& failure) { promise.set_exception(to_exception(failure)); }
+
+  void on_poll(std::optional<Job> job, std::optional<Failure> failure) {
     if (connection.closing()) {
       // The client is gone: nothing to ride out, nobody to poll for.
-      promise.set_exception(error ? error : shutdown_error(false));
+      if (failure) {
+        fail(*failure);
+      } else {
+        promise.set_exception(shutdown_error(false));
+      }
       return;
     }
-    try {
-      if (error) {
-        rules.on_error(error);
-      } else if (auto done = rules.on_job(std::move(*job))) {
-        promise.set_value(std::move(*done));
-        return;
-      }
-    } catch (...) {
-      promise.set_exception(std::current_exception());
+    JobWait::Step step;
+    if (failure) {
+      step.failed = rules.on_error(std::move(*failure));
+    } else {
+      step = rules.on_job(std::move(*job));
+    }
+    if (step.failed) {
+      fail(*step.failed);
+      return;
+    }
+    if (step.done) {
+      promise.set_value(std::move(*step.done));
       return;
     }
     connection.engine().schedule(
