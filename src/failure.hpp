@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pixxel/errors.hpp"
+#include "pixxel/transport.hpp"
 
 namespace pixxel::internal {
 
@@ -77,6 +78,12 @@ struct Failure {
   bool is_transport() const {
     return kind == Kind::transport || kind == Kind::timeout || kind == Kind::redirect_refused;
   }
+};
+
+// How a call, or one exchange of it, ended: the answer, or the failure.
+struct Delivery {
+  HttpResponse response;
+  std::optional<Failure> failure;
 };
 
 // The failure of a non-2xx answer. `body` and `request_id` must already be redacted; what is

@@ -38,12 +38,6 @@ struct CallSpec {
   std::function<void(const HttpResponse&)> check;
 };
 
-// How a call (or one exchange of it) ended: the answer, or the failure.
-struct Delivery {
-  HttpResponse response;
-  std::optional<Failure> failure;
-};
-
 // One call's progress through its attempts and their redirect hops.
 class Attempts {
  public:

@@ -461,7 +461,7 @@ size_t CurlExchange::on_body(char* data, size_t size, size_t count, void* self_p
       try {
         self->sink_->on_head(static_cast<int>(status), self->response_.headers);
       } catch (...) {
-        self->sink_error_ = std::current_exception();
+        self->sink_failure_ = failure_of(std::current_exception());
         return 0;
       }
     }
@@ -470,7 +470,7 @@ size_t CurlExchange::on_body(char* data, size_t size, size_t count, void* self_p
     try {
       self->sink_->on_body(std::string_view(data, n));
     } catch (...) {
-      self->sink_error_ = std::current_exception();
+      self->sink_failure_ = failure_of(std::current_exception());
       return 0;
     }
     return n;
@@ -489,41 +489,43 @@ size_t CurlExchange::on_body(char* data, size_t size, size_t count, void* self_p
   return n;
 }
 
-std::exception_ptr CurlExchange::cancelled() const {
+Failure CurlExchange::cancelled() const {
   const bool sent = wrote_request();
   std::string what = request_.method + " " + loggable_url(request_) + ": cancelled";
   if (sent && !is_idempotent(request_.method)) {
     what += "; the request was sent, so the server may have acted on it";
   }
-  return std::make_exception_ptr(CancelledError(what, sent));
+  return Failure::cancelled(std::move(what), sent);
 }
 
-HttpResponse CurlExchange::finish(CURLcode code) {
+Delivery CurlExchange::finish(CURLcode code) {
   // Sent once and ended well: the next request may keep the handle's options as they are.
-  if (code == CURLE_OK && sends_ == 1 && !sink_error_ && callback_failure_.empty()) {
+  if (code == CURLE_OK && sends_ == 1 && !sink_failure_ && callback_failure_.empty()) {
     handle_.needs_reset_ = false;
   }
-  if (sink_error_) std::rethrow_exception(sink_error_);
+  if (sink_failure_) return {{}, std::move(sink_failure_)};
   // A callback that failed (see on_header) ended the transfer: code is not CURLE_OK then.
   if (code == CURLE_OK && callback_failure_.empty()) {
     long status = 0;
     curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
     response_.status_code = static_cast<int>(status);
-    return std::move(response_);
+    return {std::move(response_), std::nullopt};
   }
   if (too_large_ || code == CURLE_FILESIZE_EXCEEDED) {
-    throw ResponseTooLargeError(request_.method + " " + loggable_url(request_) +
-                                    ": the answer is larger than max_response_bytes (" +
-                                    std::to_string(request_.max_response_bytes) + " bytes)",
-                                request_.max_response_bytes);
+    return {{},
+            Failure::too_large(request_.method + " " + loggable_url(request_) +
+                                   ": the answer is larger than max_response_bytes (" +
+                                   std::to_string(request_.max_response_bytes) + " bytes)",
+                               request_.max_response_bytes)};
   }
   if (!info_lost_ && refused_by_goaway() && !wrote_ && !resend_refused_) {
     refused_ = true;
-    throw TransportError(request_.method + " " + loggable_url(request_) +
-                             ": refused by the server before processing (HTTP/2 stream " +
-                             std::to_string(stream_id_) + " above GOAWAY's last stream " +
-                             std::to_string(goaway_last_stream_) + ")",
-                         false);
+    return {{},
+            Failure::transport(request_.method + " " + loggable_url(request_) +
+                                   ": refused by the server before processing (HTTP/2 stream " +
+                                   std::to_string(stream_id_) + " above GOAWAY's last stream " +
+                                   std::to_string(goaway_last_stream_) + ")",
+                               false)};
   }
   // From what was written, never from the code alone: a reused connection that died after
   // the request went out ends in a refused reconnect (CURLE_COULDNT_CONNECT) just as well.
@@ -546,8 +548,10 @@ HttpResponse CurlExchange::finish(CURLcode code) {
   if (sent && !is_idempotent(request_.method)) {
     what += "; the request was sent, so the server may have acted on it";
   }
-  if (code == CURLE_OPERATION_TIMEDOUT && callback_failure_.empty()) throw TimeoutError(what, sent);
-  throw TransportError(what, sent);
+  if (code == CURLE_OPERATION_TIMEDOUT && callback_failure_.empty()) {
+    return {{}, Failure::timeout(std::move(what), sent)};
+  }
+  return {{}, Failure::transport(std::move(what), sent)};
 }
 
 }  // namespace internal

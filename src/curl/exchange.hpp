@@ -7,12 +7,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "curl/handles.hpp"
+#include "failure.hpp"
 #include "pixxel/curl_transport.hpp"
 #include "pixxel/transport.hpp"
 
@@ -70,13 +71,13 @@ class CurlExchange {
   CurlExchange(const CurlExchange&) = delete;
   CurlExchange& operator=(const CurlExchange&) = delete;
 
-  // Turns the transfer's result into the answer, or throws TransportError, TimeoutError or
-  // ResponseTooLargeError.
-  HttpResponse finish(CURLcode code);
+  // Turns the transfer's result into the answer, or its failure (transport, timeout,
+  // too_large, or what the sink threw).
+  Delivery finish(CURLcode code);
 
-  // The CancelledError for a transfer stopped before its end; it says whether any byte of
-  // the request had left.
-  std::exception_ptr cancelled() const;
+  // The cancellation of a transfer stopped before its end; it says whether any byte of the
+  // request had left.
+  Failure cancelled() const;
 
   // Whether any byte of the request has been written to a connection so far.
   bool wrote_any() const { return wrote_request(); }
@@ -152,7 +153,8 @@ class CurlExchange {
   std::string callback_failure_;
   GoawayListener goaway_listener_;
   std::function<void()> stream_listener_;
-  std::exception_ptr sink_error_;
+  // What the sink threw, read where it was caught (never thrown through libcurl's C frames).
+  std::optional<Failure> sink_failure_;
   char error_buffer_[CURL_ERROR_SIZE] = {};
 };
 

@@ -35,6 +35,16 @@ void fail(Transport::Completion& done, bool request_sent) {
                "the transport was destroyed before the request finished", request_sent)));
 }
 
+// Hands `exchange` its end through its Completion (the public seam of send_async). Moved, so
+// that this thread keeps no reference: the receiver owns the error alone (its reference count
+// lives in uninstrumented libstdc++, where ThreadSanitizer cannot see it).
+template <typename Exchange>
+void complete(Exchange& exchange, Delivery delivered) {
+  std::exception_ptr error;
+  if (delivered.failure) error = to_exception(*delivered.failure);
+  exchange.done(std::move(delivered.response), std::move(error));
+}
+
 // "https://host:port" of an https URL; "" for anything else.
 std::string tls_origin(const std::string& url) {
   if (url.compare(0, 8, "https://") != 0) return {};
@@ -213,21 +223,16 @@ void MultiLoop::finish(CURL* easy, CURLcode code) {
   curl_multi_remove_handle(multi_.get(), easy);
   std::unique_ptr<Exchange> exchange = std::move(it->second);
   running_.erase(it);
-  HttpResponse response;
-  std::exception_ptr error;
-  try {
-    response = exchange->state->finish(code);
-  } catch (...) {
-    error = std::current_exception();
-  }
-  if (error && exchange->state->refused() && exchange->refused_repeats++ < kMaxRefusedRepeats) {
+  Delivery delivered = exchange->state->finish(code);
+  if (delivered.failure && exchange->state->refused() &&
+      exchange->refused_repeats++ < kMaxRefusedRepeats) {
     // Refused unprocessed: again, on a new connection (libcurl reuses none that refused),
     // within what is left of the timeout.
     if (!time_left(exchange->timeout, exchange->started, exchange->request)) {
-      error = std::make_exception_ptr(
-          TimeoutError(exchange->request.method + " " + loggable_url(exchange->request) +
-                           ": refused by the server before processing until the timeout ran out",
-                       false));
+      delivered.failure = Failure::timeout(
+          exchange->request.method + " " + loggable_url(exchange->request) +
+              ": refused by the server before processing until the timeout ran out",
+          false);
     } else {
       try {
         begin(*exchange);
@@ -236,21 +241,19 @@ void MultiLoop::finish(CURL* easy, CURLcode code) {
         running_.emplace(again, std::move(exchange));
         return;
       } catch (...) {
-        error = std::current_exception();
+        delivered.failure = failure_of(std::current_exception());
       }
     }
   }
   // An answer came over TLS: the session (and its tickets) is cached, so the held requests
   // resume it.
-  release_held(exchange->probe_origin, !error);
+  release_held(exchange->probe_origin, !delivered.failure);
   exchange->state.reset();
   // Kept for the next request: its connection stays in the multi handle's cache.
   if (idle_.size() < std::max<std::size_t>(1, options_.max_idle_connections)) {
     idle_.push_back(std::move(exchange->easy));
   }
-  // Moved, so that this thread keeps no reference: the receiver owns the error alone (its
-  // reference count lives in uninstrumented libstdc++, where ThreadSanitizer cannot see it).
-  exchange->done(std::move(response), std::move(error));
+  complete(*exchange, std::move(delivered));
 }
 
 void MultiLoop::stop_cancelled() {
@@ -270,9 +273,9 @@ void MultiLoop::stop_cancelled() {
     running_.erase(it);
     curl_multi_remove_handle(multi_.get(), exchange->easy.get());
     release_held(exchange->probe_origin, false);
-    std::exception_ptr error = exchange->state->cancelled();
+    Failure cancelled = exchange->state->cancelled();
     exchange->state.reset();
-    exchange->done({}, std::move(error));
+    complete(*exchange, {{}, std::move(cancelled)});
   }
 }
 

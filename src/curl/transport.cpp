@@ -33,10 +33,13 @@ class CurlTransport final : public Transport {
     curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   }
 
-  HttpResponse send(const HttpRequest& request) override { return send_once(request, nullptr); }
+  // The public seam: the failure becomes its exception here, and only here.
+  HttpResponse send(const HttpRequest& request) override {
+    return raised(send_once(request, nullptr));
+  }
 
   HttpResponse send_streaming(const HttpRequest& request, const StreamSink& sink) override {
-    return send_once(request, &sink);
+    return raised(send_once(request, &sink));
   }
 
   bool supports_cancellation() const override { return true; }
@@ -74,38 +77,48 @@ class CurlTransport final : public Transport {
     Handles handles_;
   };
 
+  static HttpResponse raised(Delivery delivered) {
+    if (delivered.failure) raise(*delivered.failure);
+    return std::move(delivered.response);
+  }
+
   // Sends `request`, and again on a new connection (libcurl does not reuse one that refused a
   // stream or said GOAWAY) while the server refuses it unprocessed.
-  HttpResponse send_once(const HttpRequest& request, const StreamSink* sink) {
-    Lease lease(*this);
-    const auto started = std::chrono::steady_clock::now();
-    // A repeat's copy of the request, with what is left of the timeout: the request's timeout
-    // bounds all of its repeats together.
-    std::optional<HttpRequest> repeat_request;
-    for (int repeat = 0;; ++repeat) {
-      const HttpRequest& current = repeat_request ? *repeat_request : request;
-      CurlExchange exchange(lease.handle(), current, options_, sink);
-      try {
-        return perform(lease, exchange, request.cancel);
-      } catch (const TransportError&) {
-        if (!exchange.refused() || repeat >= kMaxRefusedRepeats) throw;
+  Delivery send_once(const HttpRequest& request, const StreamSink* sink) {
+    try {
+      Lease lease(*this);
+      const auto started = std::chrono::steady_clock::now();
+      // A repeat's copy of the request, with what is left of the timeout: the request's
+      // timeout bounds all of its repeats together.
+      std::optional<HttpRequest> repeat_request;
+      for (int repeat = 0;; ++repeat) {
+        const HttpRequest& current = repeat_request ? *repeat_request : request;
+        CurlExchange exchange(lease.handle(), current, options_, sink);
+        Delivery delivered = perform(lease, exchange, request.cancel);
+        if (!delivered.failure || !exchange.refused() || repeat >= kMaxRefusedRepeats) {
+          return delivered;
+        }
+        if (!repeat_request) repeat_request = request;
+        if (!time_left(request.timeout, started, *repeat_request)) {
+          return {{},
+                  Failure::timeout(request.method + " " + loggable_url(request) +
+                                       ": refused by the server before processing until the "
+                                       "timeout ran out",
+                                   false)};
+        }
       }
-      if (!repeat_request) repeat_request = request;
-      if (!time_left(request.timeout, started, *repeat_request)) {
-        throw TimeoutError(request.method + " " + loggable_url(request) +
-                               ": refused by the server before processing until the timeout ran "
-                               "out",
-                           false);
-      }
+    } catch (...) {
+      // The handles or the request's headers could not be made (libcurl refused, no memory).
+      return {{}, failure_of(std::current_exception())};
     }
   }
 
-  static HttpResponse perform(const Lease& lease, CurlExchange& exchange,
-                              const CancellationToken& cancel) {
+  static Delivery perform(const Lease& lease, CurlExchange& exchange,
+                          const CancellationToken& cancel) {
     CURLM* multi = lease.multi();
     CURL* easy = lease.get();
     if (curl_multi_add_handle(multi, easy) != CURLM_OK) {
-      throw TransportError("libcurl could not start the request", false);
+      return {{}, Failure::transport("libcurl could not start the request", false)};
     }
     // Removed on every way out; the connection stays in the multi handle's cache.
     struct Added {
@@ -115,10 +128,11 @@ class CurlTransport final : public Transport {
     } added{multi, easy};
     const CancellationRegistration woken = cancel.on_cancel([multi] { curl_multi_wakeup(multi); });
     for (;;) {
-      if (cancel.cancelled()) std::rethrow_exception(exchange.cancelled());
+      if (cancel.cancelled()) return {{}, exchange.cancelled()};
       int running = 0;
       if (curl_multi_perform(multi, &running) != CURLM_OK) {
-        throw TransportError("libcurl could not drive the request", exchange.wrote_any());
+        return {{},
+                Failure::transport("libcurl could not drive the request", exchange.wrote_any())};
       }
       int queued = 0;
       while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
