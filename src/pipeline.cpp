@@ -96,13 +96,22 @@ Failure Attempts::abandon(Failure error) {
   return concluded(std::move(error));
 }
 
-HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
-                              const HttpRequest& request, const StreamSink* sink) {
+Delivery send_cancellable(const std::shared_ptr<Transport>& transport, const HttpRequest& request,
+                          const StreamSink* sink) {
   if (!request.cancel.can_be_cancelled() || transport->supports_cancellation()) {
-    return sink != nullptr ? transport->send_streaming(request, *sink) : transport->send(request);
+    // The transport's seam: what it throws is read here, once.
+    try {
+      return {
+          sink != nullptr ? transport->send_streaming(request, *sink) : transport->send(request),
+          std::nullopt};
+    } catch (...) {
+      return {{}, failure_of(std::current_exception())};
+    }
   }
   if (request.cancel.cancelled()) {
-    throw CancelledError(request.method + " " + loggable_url(request) + ": cancelled", false);
+    return {
+        {},
+        Failure::cancelled(request.method + " " + loggable_url(request) + ": cancelled", false)};
   }
   // Shared with the thread that sends: it may outlive this call.
   struct Exchange {
@@ -110,8 +119,7 @@ HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
     std::condition_variable cv;
     bool finished = false;
     bool abandoned = false;  // the caller left: the sink must not be called any more
-    HttpResponse response;
-    std::exception_ptr error;
+    Delivery delivered;
   };
   auto exchange = std::make_shared<Exchange>();
   // The sink is the caller's: it is called under the lock, and never once the caller left.
@@ -129,18 +137,18 @@ HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
     };
   }
   std::thread([exchange, transport, request, forward, streaming = sink != nullptr] {
-    HttpResponse response;
-    std::exception_ptr error;
+    Delivery delivered;
+    // The transport's seam: what it throws is read here, once.
     try {
-      response = streaming ? transport->send_streaming(request, forward) : transport->send(request);
+      delivered.response =
+          streaming ? transport->send_streaming(request, forward) : transport->send(request);
     } catch (...) {
-      error = std::current_exception();
+      delivered.failure = failure_of(std::current_exception());
     }
     {
       std::lock_guard<std::mutex> lock(exchange->mutex);
       exchange->finished = true;
-      exchange->response = std::move(response);
-      exchange->error = std::move(error);
+      exchange->delivered = std::move(delivered);
     }
     exchange->cv.notify_all();
   }).detach();
@@ -152,13 +160,13 @@ HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
   exchange->cv.wait(lock, [&] { return exchange->finished || request.cancel.cancelled(); });
   if (!exchange->finished) {
     exchange->abandoned = true;
-    throw CancelledError(request.method + " " + loggable_url(request) +
-                             ": cancelled; the transport cannot be interrupted, so the request "
-                             "may still reach the server",
-                         true);
+    return {{},
+            Failure::cancelled(request.method + " " + loggable_url(request) +
+                                   ": cancelled; the transport cannot be interrupted, so the "
+                                   "request may still reach the server",
+                               true)};
   }
-  if (exchange->error) std::rethrow_exception(exchange->error);
-  return std::move(exchange->response);
+  return std::move(exchange->delivered);
 }
 
 const HttpRequest& Attempts::start() {
@@ -245,13 +253,12 @@ Delivery run_call(const Settings& settings, CallSpec spec, Clock& clock) {
     HttpResponse response;
     std::optional<Failure> failure;
     for (;;) {
-      try {
-        response = send_cancellable(transport, *request, sink);
-      } catch (...) {
-        // The transport's seam: what it throws is read here, once.
-        failure = failure_of(std::current_exception());
+      Delivery sent = send_cancellable(transport, *request, sink);
+      if (sent.failure) {
+        failure = std::move(sent.failure);
         break;
       }
+      response = std::move(sent.response);
       auto hop = attempts.next_hop(response, clock.now());
       if (hop.refused) failure = std::move(hop.refused);
       if (hop.next == nullptr) break;

@@ -7,7 +7,6 @@
 // API.
 
 #include <chrono>
-#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -119,9 +118,10 @@ class Attempts {
 // Sends one request through `transport` on the calling thread (streamed into `sink` if set).
 // A transport that cannot be interrupted is, for a cancellable request, run on a thread of its
 // own, so that a cancellation returns at once (CancelledError) and the exchange goes on
-// unheard; the sink is no longer called after that.
-HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
-                              const HttpRequest& request, const StreamSink* sink);
+// unheard; the sink is no longer called after that. What the transport throws comes back as
+// the failure.
+Delivery send_cancellable(const std::shared_ptr<Transport>& transport, const HttpRequest& request,
+                          const StreamSink* sink);
 
 // Runs `spec` to its end on the calling thread: the 2xx answer, or the last failure. Throws
 // nothing of its own; what spec.prepare throws passes through.
