@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <typeinfo>
 
@@ -12,8 +14,10 @@
 #include "error_mapping.hpp"
 #include "failure.hpp"
 #include "pixxel/cancellation.hpp"
+#include "pixxel/client.hpp"
 #include "pixxel/errors.hpp"
 #include "redirect.hpp"
+#include "support/fake_transport.hpp"
 
 namespace pixxel::internal {
 namespace {
@@ -137,6 +141,74 @@ TEST(FailureTest, RedactionReachesEveryTextIncludingWhatIsReadFromAnApiBody) {
   EXPECT_EQ(t.what.find(key), std::string::npos) << t.what;
   EXPECT_FALSE(t.request_sent);
   EXPECT_TRUE(as_sent(t).request_sent);
+}
+
+// A custom transport's (or callback's) own error types: the failure value stands in for them
+// inside the SDK only, so that they reach the caller as they were thrown.
+class ProxyQuotaError : public TransportError {
+ public:
+  explicit ProxyQuotaError(const std::string& what) : TransportError(what, false) {}
+};
+
+class StopWaiting : public Error {
+ public:
+  StopWaiting() : Error("the caller stopped the wait") {}
+};
+
+constexpr char kKey[] = "pxk_failure_abcdefghijklmnop";
+
+PixxelClient client_over(std::shared_ptr<Transport> transport) {
+  ClientOptions o;
+  o.api_key = kKey;
+  o.base_url = "http://127.0.0.1:1";
+  o.transport = std::move(transport);
+  o.retry.max_retries = 0;
+  return PixxelClient(o);
+}
+
+TEST(FailureTest, ACustomTransportsOwnErrorReachesTheCallerAsItWasThrown) {
+  auto transport = std::make_shared<testing::FakeTransport>();
+  transport->then_throw(ProxyQuotaError("proxy quota used up"));
+  PixxelClient client = client_over(transport);
+  EXPECT_THROW(client.get_job("wf-1", "job-1"), ProxyQuotaError);
+  auto future = client.get_job_async("wf-1", "job-1");
+  EXPECT_THROW(future.get(), ProxyQuotaError);
+  // Not a pixxel::Error at all: passed on untouched.
+  auto foreign = std::make_shared<testing::FakeTransport>();
+  foreign->then_throw(std::out_of_range("the transport's own bug"));
+  EXPECT_THROW(client_over(foreign).get_job("wf-1", "job-1"), std::out_of_range);
+}
+
+TEST(FailureTest, ACustomErrorThatSpellsTheKeyLeavesAsItsPixxelTypeWithTheKeyRedacted) {
+  auto transport = std::make_shared<testing::FakeTransport>();
+  transport->then_throw(ProxyQuotaError(std::string("proxy refused key ") + kKey));
+  PixxelClient client = client_over(transport);
+  try {
+    client.get_job("wf-1", "job-1");
+    FAIL() << "expected TransportError";
+  } catch (const TransportError& e) {
+    EXPECT_EQ(dynamic_cast<const ProxyQuotaError*>(&e), nullptr);
+    EXPECT_EQ(std::string(e.what()).find(kKey), std::string::npos) << e.what();
+    EXPECT_FALSE(e.request_sent());
+  }
+}
+
+TEST(FailureTest, WhatAWaitsCallbackThrowsEndsTheWaitAsItWasThrown) {
+  auto transport = std::make_shared<testing::FakeTransport>();
+  transport->then_throw(TransportError("connection reset", true));
+  PixxelClient client = client_over(transport);
+  WaitOptions wait;
+  wait.poll_interval = std::chrono::milliseconds(1);
+  wait.max_poll_interval = std::chrono::milliseconds(1);
+  std::string reported;
+  wait.on_poll_error = [&](const Error& e) {
+    reported = e.what();
+    throw StopWaiting();
+  };
+  EXPECT_THROW(client.wait_for_job("wf-1", "job-1", wait), StopWaiting);
+  EXPECT_EQ(reported.find("connection reset"), 0u) << reported;
+  auto future = client.wait_for_job_async("wf-1", "job-1", wait);
+  EXPECT_THROW(future.get(), StopWaiting);
 }
 
 }  // namespace
