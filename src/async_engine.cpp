@@ -1,5 +1,7 @@
 #include "async_engine.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -385,7 +387,11 @@ AsyncEngine::AsyncEngine(std::shared_ptr<Transport> transport, std::size_t max_i
       state_(std::make_shared<State>(max_in_flight, transport->supports_cancellation(),
                                      driver_for(*transport))) {
   thread_ = std::thread([state = state_, transport = std::move(transport),
-                         workers = workers_.get()] { state->loop(transport, *workers); });
+                         workers = workers_.get()] {
+    // Named for whoever looks at the process's threads (top -H, a debugger, perf).
+    pthread_setname_np(pthread_self(), "pixxel-loop");
+    state->loop(transport, *workers);
+  });
 }
 
 AsyncEngine::~AsyncEngine() {
