@@ -54,11 +54,6 @@ void WorkerPool::run(std::function<void()> job) {
   threads_.emplace_back([this] { work(); });
 }
 
-std::size_t WorkerPool::threads() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return threads_.size();
-}
-
 void WorkerPool::work() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
@@ -386,12 +381,14 @@ AsyncEngine::AsyncEngine(std::shared_ptr<Transport> transport, std::size_t max_i
     : workers_(std::make_unique<WorkerPool>(max_in_flight)),
       state_(std::make_shared<State>(max_in_flight, transport->supports_cancellation(),
                                      driver_for(*transport))) {
-  thread_ = std::thread([state = state_, transport = std::move(transport),
-                         workers = workers_.get()] {
-    // Named for whoever looks at the process's threads (top -H, a debugger, perf).
-    pthread_setname_np(pthread_self(), "pixxel-loop");
-    state->loop(transport, *workers);
-  });
+  thread_ =
+      std::thread([state = state_, transport = std::move(transport), workers = workers_.get()] {
+#if defined(__linux__)
+        // Named for whoever looks at the process's threads (top -H, a debugger, perf).
+        pthread_setname_np(pthread_self(), "pixxel-loop");
+#endif
+        state->loop(transport, *workers);
+      });
 }
 
 AsyncEngine::~AsyncEngine() {

@@ -46,15 +46,13 @@ class WorkerPool {
   // Cancelled when the pool is being destroyed, so that a job whose request is linked to it
   // (see linked) ends promptly on a transport that supports cancellation.
   CancellationToken shutdown() const { return shutdown_.token(); }
-  // The threads started so far and still alive.
-  std::size_t threads() const;
 
  private:
   void work();
 
   const std::size_t max_threads_;
   CancellationSource shutdown_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable ready_;
   bool stopping_ = false;
   std::deque<std::function<void()>> jobs_;
