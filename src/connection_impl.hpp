@@ -75,7 +75,7 @@ class RealConnection final : public Connection {
   // `spec` run to its end: the 2xx answer, or throws the call's error (the public exception
   // made here, where the call leaves the SDK).
   HttpResponse call(CallSpec spec) {
-    Delivery delivered = run_call(settings_, std::move(spec), clock_);
+    Delivery delivered = run_call(settings_, std::move(spec), clock_, &blocking_workers_);
     if (delivered.failure) raise(*delivered.failure);
     return std::move(delivered.response);
   }
@@ -195,6 +195,9 @@ class RealConnection final : public Connection {
   Settings settings_;
   Clock& clock_ = Clock::real();
   std::atomic<bool> closing_{false};
+  // The exchanges a cancelled blocking call left to finish unheard on a transport that
+  // cannot be interrupted; joined when the connection goes.
+  WorkerPool blocking_workers_;
   std::once_flag engine_once_;
   // Last: destroyed first, failing the calls in flight while the rest is still alive.
   std::unique_ptr<AsyncEngine> engine_;

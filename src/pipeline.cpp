@@ -97,8 +97,9 @@ Failure Attempts::abandon(Failure error) {
 }
 
 Delivery send_cancellable(const std::shared_ptr<Transport>& transport, const HttpRequest& request,
-                          const StreamSink* sink) {
-  if (!request.cancel.can_be_cancelled() || transport->supports_cancellation()) {
+                          const StreamSink* sink, WorkerPool* workers) {
+  if (!request.cancel.can_be_cancelled() || transport->supports_cancellation() ||
+      workers == nullptr) {
     // The transport's seam: what it throws is read here, once.
     try {
       return {
@@ -136,7 +137,9 @@ Delivery send_cancellable(const std::shared_ptr<Transport>& transport, const Htt
       sink->on_body(chunk);
     };
   }
-  std::thread([exchange, transport, request, forward, streaming = sink != nullptr] {
+  // On a thread the client owns (its destruction waits for the send), not one that could
+  // outlive it.
+  workers->run([exchange, transport, request, forward, streaming = sink != nullptr] {
     Delivery delivered;
     // The transport's seam: what it throws is read here, once.
     try {
@@ -151,7 +154,7 @@ Delivery send_cancellable(const std::shared_ptr<Transport>& transport, const Htt
       exchange->delivered = std::move(delivered);
     }
     exchange->cv.notify_all();
-  }).detach();
+  });
   auto registration = request.cancel.on_cancel([exchange] {
     { std::lock_guard<std::mutex> lock(exchange->mutex); }
     exchange->cv.notify_all();
@@ -236,7 +239,7 @@ Attempts::Decision Attempts::finish(HttpResponse response, std::optional<Failure
   return decision;
 }
 
-Delivery run_call(const Settings& settings, CallSpec spec, Clock& clock) {
+Delivery run_call(const Settings& settings, CallSpec spec, Clock& clock, WorkerPool* workers) {
   const std::shared_ptr<Transport>& transport = settings.options.transport;
   Attempts attempts(settings, std::move(spec));
   const StreamSink* sink = attempts.spec().sink;
@@ -253,7 +256,7 @@ Delivery run_call(const Settings& settings, CallSpec spec, Clock& clock) {
     HttpResponse response;
     std::optional<Failure> failure;
     for (;;) {
-      Delivery sent = send_cancellable(transport, *request, sink);
+      Delivery sent = send_cancellable(transport, *request, sink, workers);
       if (sent.failure) {
         failure = std::move(sent.failure);
         break;
@@ -274,8 +277,9 @@ Delivery run_call(const Settings& settings, CallSpec spec, Clock& clock) {
   }
 }
 
-HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock) {
-  Delivery delivered = run_call(settings, std::move(spec), clock);
+HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock,
+                          WorkerPool* workers) {
+  Delivery delivered = run_call(settings, std::move(spec), clock, workers);
   if (delivered.failure) raise(*delivered.failure);
   return std::move(delivered.response);
 }

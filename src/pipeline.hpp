@@ -116,19 +116,22 @@ class Attempts {
 };
 
 // Sends one request through `transport` on the calling thread (streamed into `sink` if set).
-// A transport that cannot be interrupted is, for a cancellable request, run on a thread of its
-// own, so that a cancellation returns at once (CancelledError) and the exchange goes on
-// unheard; the sink is no longer called after that. What the transport throws comes back as
-// the failure.
+// A transport that cannot be interrupted is, for a cancellable request, run on one of
+// `workers` (the client's, joined by its destruction), so that a cancellation returns at once
+// (CancelledError) and the exchange goes on unheard; the sink is no longer called after that.
+// Without `workers` such a send runs on the calling thread, and a cancellation waits for it.
+// What the transport throws comes back as the failure.
 Delivery send_cancellable(const std::shared_ptr<Transport>& transport, const HttpRequest& request,
-                          const StreamSink* sink);
+                          const StreamSink* sink, WorkerPool* workers = nullptr);
 
 // Runs `spec` to its end on the calling thread: the 2xx answer, or the last failure. Throws
-// nothing of its own; what spec.prepare throws passes through.
-Delivery run_call(const Settings& settings, CallSpec spec, Clock& clock);
+// nothing of its own. `workers`: see send_cancellable.
+Delivery run_call(const Settings& settings, CallSpec spec, Clock& clock,
+                  WorkerPool* workers = nullptr);
 
 // run_call, with the failure raised as its public exception.
-HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock);
+HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock,
+                          WorkerPool* workers = nullptr);
 
 // Runs `spec` on `engine`; `done` gets the 2xx answer or the last failure, on the engine's
 // thread. Retries wait on the engine's timers.
