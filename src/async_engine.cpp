@@ -7,23 +7,26 @@
 #include <optional>
 #include <utility>
 
-#include "pixxel/errors.hpp"
-
 namespace pixxel::internal {
 
-std::exception_ptr shutdown_error(bool request_sent) {
-  return std::make_exception_ptr(
-      TransportError("the client was destroyed before the call finished", request_sent));
+Failure shutdown_error(bool request_sent) {
+  return Failure::transport("the client was destroyed before the call finished", request_sent);
 }
 
 namespace {
 
-std::exception_ptr cancelled_error(bool request_sent) {
-  return std::make_exception_ptr(CancelledError(
+Failure cancelled_error(bool request_sent) {
+  return Failure::cancelled(
       request_sent ? "cancelled; the transport cannot be interrupted, so the request may still "
                      "reach the server"
                    : "cancelled before it was sent",
-      request_sent));
+      request_sent);
+}
+
+// What a user's transport handed to its Completion, read at that seam.
+std::optional<Failure> read_error(const std::exception_ptr& error) {
+  if (!error) return std::nullopt;
+  return failure_of(error);
 }
 
 }  // namespace
@@ -180,12 +183,12 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
       lock.unlock();
       if (driver) {
         try {
-          driver->start(std::move(s.request), [this, id, started](HttpResponse response,
-                                                                  std::exception_ptr error) {
-            complete_here(id, Result{std::move(response), std::move(error), false, started});
+          driver->start(std::move(s.request), [this, id, started](Delivery delivered) {
+            complete_here(id, Result{std::move(delivered.response), std::move(delivered.failure),
+                                     false, started});
           });
         } catch (...) {
-          complete_here(id, Result{{}, std::current_exception(), false, started});
+          complete_here(id, Result{{}, failure_of(std::current_exception()), false, started});
         }
         lock.lock();
         continue;
@@ -196,11 +199,11 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
             transport->send_async(s.request, [weak = weak_from_this(), id, started](
                                                  HttpResponse response, std::exception_ptr error) {
               if (auto self = weak.lock()) {
-                self->complete(id, Result{std::move(response), std::move(error), false, started});
+                self->complete(id, Result{std::move(response), read_error(error), false, started});
               }
             });
       } catch (...) {
-        complete(id, Result{{}, std::current_exception(), false, started});
+        complete(id, Result{{}, failure_of(std::current_exception()), false, started});
         async = true;
       }
       if (!async) send_on_worker(transport, workers, id, std::move(s.request), started);
@@ -229,7 +232,8 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
       try {
         result.response = transport->send(request);
       } catch (...) {
-        result.error = std::current_exception();
+        // The transport's seam: what it throws is read here, once.
+        result.error = failure_of(std::current_exception());
       }
       self->complete(id, std::move(result));
     });

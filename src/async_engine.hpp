@@ -14,21 +14,22 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <exception>
 #include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "failure.hpp"
 #include "pixxel/cancellation.hpp"
 #include "pixxel/transport.hpp"
 
 namespace pixxel::internal {
 
-// The error of a call that the client's destruction ended.
-std::exception_ptr shutdown_error(bool request_sent);
+// The failure of a call that the client's destruction ended.
+Failure shutdown_error(bool request_sent);
 
 // Threads for blocking sends that must not hold up the thread that asked for them: started on
 // demand, at most `max_threads` at once, reused, and all joined by the pool's destruction.
@@ -74,11 +75,13 @@ struct LinkedToken {
 class LoopDriver {
  public:
   using Clock = std::chrono::steady_clock;
+  // How an exchange ended: its answer or its failure.
+  using Done = std::function<void(Delivery)>;
   virtual ~LoopDriver() = default;
   // Starts `request`. `done` runs exactly once, on the loop thread, inside a later perform()
-  // (or the driver's destruction, with a TransportError saying so). A cancelled
-  // `request.cancel` ends the exchange with CancelledError (the driver wakes itself).
-  virtual void start(HttpRequest request, Transport::Completion done) = 0;
+  // (or the driver's destruction, with a transport failure saying so). A cancelled
+  // `request.cancel` ends the exchange with a cancellation (the driver wakes itself).
+  virtual void start(HttpRequest request, Done done) = 0;
   // Moves the transfers on and runs the completions of those that ended.
   virtual void perform() = 0;
   // Waits until there is I/O to do, wake() was called, or `deadline` (or the driver's own
@@ -102,16 +105,16 @@ class AsyncEngine {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // How an exchange ended: an answer or an error (a pixxel exception), or the engine's
-  // shutdown (the client was destroyed), in which case the error says so and nothing may be
-  // retried. `started` is when the request was handed to the transport.
+  // How an exchange ended: an answer or a failure, or the engine's shutdown (the client was
+  // destroyed), in which case the failure says so and nothing may be retried. `started` is
+  // when the request was handed to the transport.
   struct Result {
     HttpResponse response;
-    std::exception_ptr error;
+    std::optional<Failure> error;
     bool shutting_down = false;
     Clock::time_point started;
     // Cancelled (through the request's token) before it was handed to the transport; the
-    // error is a CancelledError that says nothing was sent.
+    // failure is a cancellation that says nothing was sent.
     bool cancelled_unsent = false;
   };
   // Called exactly once per submission, on the loop thread. It may submit again.

@@ -327,13 +327,10 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
   }
 
   void on_result(AsyncEngine::Result result) {
-    // The engine's seam: an exchange's error is read here, once.
-    std::optional<Failure> failure;
-    if (result.error) failure = failure_of(result.error);
+    std::optional<Failure> failure = std::move(result.error);
     if (result.shutting_down) {
       if (first_hop) note_started(result.started);
-      done({{},
-            attempts.abandon(failure ? std::move(*failure) : failure_of(shutdown_error(false)))});
+      done({{}, attempts.abandon(failure ? std::move(*failure) : shutdown_error(false))});
       return;
     }
     if (result.cancelled_unsent) {

@@ -195,7 +195,7 @@ struct AsyncWait : std::enable_shared_from_this<AsyncWait> {
       if (failure) {
         fail(*failure);
       } else {
-        promise.set_exception(shutdown_error(false));
+        fail(shutdown_error(false));
       }
       return;
     }
@@ -213,20 +213,19 @@ struct AsyncWait : std::enable_shared_from_this<AsyncWait> {
       promise.set_value(std::move(*step.done));
       return;
     }
-    connection.engine().schedule(
-        AsyncEngine::Clock::now() + rules.pause(), call.cancel,
-        [self = shared_from_this()](AsyncEngine::Result result) {
-          if (result.cancelled_unsent) {
-            self->promise.set_exception(std::make_exception_ptr(
-                CancelledError("waiting for job " + self->job_id + ": cancelled", false)));
-          } else if (result.error) {
-            self->promise.set_exception(result.error);
-          } else if (self->connection.closing()) {
-            self->promise.set_exception(shutdown_error(false));
-          } else {
-            self->poll();
-          }
-        });
+    connection.engine().schedule(AsyncEngine::Clock::now() + rules.pause(), call.cancel,
+                                 [self = shared_from_this()](AsyncEngine::Result result) {
+                                   if (result.cancelled_unsent) {
+                                     self->fail(Failure::cancelled(
+                                         "waiting for job " + self->job_id + ": cancelled", false));
+                                   } else if (result.error) {
+                                     self->fail(*result.error);
+                                   } else if (self->connection.closing()) {
+                                     self->fail(shutdown_error(false));
+                                   } else {
+                                     self->poll();
+                                   }
+                                 });
   }
 };
 

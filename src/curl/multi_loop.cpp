@@ -14,7 +14,7 @@ namespace pixxel::internal {
 
 struct MultiLoop::Exchange {
   HttpRequest request;  // the exchange refers to it until the transfer ends
-  Transport::Completion done;
+  LoopDriver::Done done;
   EasyHandle easy;
   std::unique_ptr<CurlExchange> state;
   int refused_repeats = 0;
@@ -30,19 +30,10 @@ struct MultiLoop::Exchange {
 
 namespace {
 
-void fail(Transport::Completion& done, bool request_sent) {
-  done({}, std::make_exception_ptr(TransportError(
-               "the transport was destroyed before the request finished", request_sent)));
-}
-
-// Hands `exchange` its end through its Completion (the public seam of send_async). Moved, so
-// that this thread keeps no reference: the receiver owns the error alone (its reference count
-// lives in uninstrumented libstdc++, where ThreadSanitizer cannot see it).
-template <typename Exchange>
-void complete(Exchange& exchange, Delivery delivered) {
-  std::exception_ptr error;
-  if (delivered.failure) error = to_exception(*delivered.failure);
-  exchange.done(std::move(delivered.response), std::move(error));
+void fail(LoopDriver::Done& done, bool request_sent) {
+  done({{},
+        Failure::transport("the transport was destroyed before the request finished",
+                           request_sent)});
 }
 
 // "https://host:port" of an https URL; "" for anything else.
@@ -74,7 +65,7 @@ MultiLoop::MultiLoop(CURLSH* share, CurlTransportOptions options)
 MultiLoop::~MultiLoop() { fail_everything(); }
 
 std::unique_ptr<MultiLoop::Exchange> MultiLoop::make_exchange(HttpRequest request,
-                                                              Transport::Completion done) {
+                                                              LoopDriver::Done done) {
   auto exchange = std::make_unique<Exchange>();
   exchange->request = std::move(request);
   exchange->done = std::move(done);
@@ -92,11 +83,11 @@ std::unique_ptr<MultiLoop::Exchange> MultiLoop::make_exchange(HttpRequest reques
   return exchange;
 }
 
-void MultiLoop::start(HttpRequest request, Transport::Completion done) {
+void MultiLoop::start(HttpRequest request, LoopDriver::Done done) {
   admit(make_exchange(std::move(request), std::move(done)));
 }
 
-void MultiLoop::submit(HttpRequest request, Transport::Completion done) {
+void MultiLoop::submit(HttpRequest request, LoopDriver::Done done) {
   auto exchange = make_exchange(std::move(request), std::move(done));
   bool wake = false;
   {
@@ -123,10 +114,11 @@ void MultiLoop::start_submitted() {
 
 void MultiLoop::admit(std::unique_ptr<Exchange> exchange) {
   if (exchange->request.cancel.cancelled()) {
-    exchange->done({}, std::make_exception_ptr(CancelledError(exchange->request.method + " " +
-                                                                  loggable_url(exchange->request) +
-                                                                  ": cancelled before it was sent",
-                                                              false)));
+    exchange->done(
+        {{},
+         Failure::cancelled(exchange->request.method + " " + loggable_url(exchange->request) +
+                                ": cancelled before it was sent",
+                            false)});
     return;
   }
   // The first request to an https origin goes alone; the rest wait until it has set up a
@@ -159,7 +151,7 @@ void MultiLoop::launch(std::unique_ptr<Exchange> exchange) {
     begin(*exchange);
   } catch (...) {
     release_held(exchange->probe_origin, false);
-    exchange->done({}, std::current_exception());
+    exchange->done({{}, failure_of(std::current_exception())});
     return;
   }
   CURL* easy = exchange->easy.get();
@@ -255,7 +247,7 @@ void MultiLoop::finish(CURL* easy, CURLcode code) {
   if (idle_.size() < std::max<std::size_t>(1, options_.max_idle_connections)) {
     idle_.push_back(std::move(exchange->easy));
   }
-  complete(*exchange, std::move(delivered));
+  exchange->done(std::move(delivered));
 }
 
 void MultiLoop::stop_cancelled() {
@@ -277,7 +269,7 @@ void MultiLoop::stop_cancelled() {
     release_held(exchange->probe_origin, false);
     Failure cancelled = exchange->state->cancelled();
     exchange->state.reset();
-    complete(*exchange, {{}, std::move(cancelled)});
+    exchange->done({{}, std::move(cancelled)});
   }
 }
 
@@ -288,10 +280,11 @@ bool MultiLoop::stop_held(const Exchange* target) {
     if (it == waiting.end() || !(*it)->request.cancel.cancelled()) continue;
     std::unique_ptr<Exchange> exchange = std::move(*it);
     waiting.erase(it);
-    exchange->done({}, std::make_exception_ptr(CancelledError(exchange->request.method + " " +
-                                                                  loggable_url(exchange->request) +
-                                                                  ": cancelled before it was sent",
-                                                              false)));
+    exchange->done(
+        {{},
+         Failure::cancelled(exchange->request.method + " " + loggable_url(exchange->request) +
+                                ": cancelled before it was sent",
+                            false)});
     return true;
   }
   return false;
