@@ -72,10 +72,15 @@ class RealConnection final : public Connection {
   // cancellation. Throws InvalidArgumentError for bad overrides.
   CallSpec spec(HttpRequest request, const CallOptions& call) const;
 
+  // `spec` run to its end on the calling thread: the 2xx answer, or the failure.
+  Delivery deliver(CallSpec spec) {
+    return run_call(settings_, std::move(spec), clock_, &blocking_workers_);
+  }
+
   // `spec` run to its end: the 2xx answer, or throws the call's error (the public exception
   // made here, where the call leaves the SDK).
   HttpResponse call(CallSpec spec) {
-    Delivery delivered = run_call(settings_, std::move(spec), clock_, &blocking_workers_);
+    Delivery delivered = deliver(std::move(spec));
     if (delivered.failure) raise(*delivered.failure);
     return std::move(delivered.response);
   }
@@ -117,7 +122,7 @@ class RealConnection final : public Connection {
   T call_and_decode(CallSpec spec, Decoder<T> decoder) {
     std::optional<std::chrono::system_clock::time_point> paid_since;
     if (!is_idempotent(spec.request.method)) paid_since = std::chrono::system_clock::now();
-    Delivery delivered = run_call(settings_, std::move(spec), clock_);
+    Delivery delivered = deliver(std::move(spec));
     if (delivered.failure) raise(*delivered.failure);
     Decoded<T> decoded = decode(delivered.response, decoder, paid_since);
     if (decoded.failure) raise(*decoded.failure);
