@@ -17,6 +17,7 @@
 
 #include "pixxel/mocks/mock_connection.hpp"
 #include "pixxel/pixxel.hpp"
+#include "support/client_options.hpp"
 #include "support/concurrency.hpp"
 #include "support/fake_transport.hpp"
 #include "support/test_server.hpp"
@@ -40,12 +41,7 @@ Job job_with(std::string status) {
 }
 
 // A fast wait: the mocked job moves on at every poll.
-WaitOptions quick_wait() {
-  WaitOptions wait;
-  wait.poll_interval = 1ms;
-  wait.max_poll_interval = 1ms;
-  return wait;
-}
+using testing::quick_wait;
 
 TEST(ConnectionTest, ClientForwardsEachCallAndItsOptionsToTheConnection) {
   auto mock = std::make_shared<mocks::MockConnection>();

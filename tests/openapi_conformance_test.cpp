@@ -2,8 +2,9 @@
 // the jobs, workflows and projects calls, byte for byte as published). For every response of
 // every call it documents, a body is generated from the schema (every property present,
 // values of the schema's types), answered to the call through a fake transport, and the
-// result checked field by field: each generated value must come back from the model's
-// to_json under its key, so a field the model does not map fails here. Error answers must
+// result checked field by field through the model's table: each generated key must be in the
+// table, and its value come back from the model's to_json under its key, so a field the model
+// does not map fails here. Error answers must
 // arrive as the ApiError of their status, with the documented error body read. Then the
 // variants Pixxel's guide shows where it disagrees with the reference.
 
@@ -21,6 +22,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "decode/schema.hpp"
+#include "models/schemas.hpp"
 #include "pixxel/pixxel.hpp"
 #include "support/fake_transport.hpp"
 
@@ -85,80 +88,98 @@ class Generator {
   int counter_ = 0;
 };
 
-// Every key of `expected` must be in `actual` (under its model's name for it) with an equal
-// value; objects with documented properties are compared key by key, recursively.
-void expect_mapped(const json& expected, const json& actual, const std::string& path) {
-  static const std::map<std::string, std::string> kRenamed = {
-      {"workflowId", "workflow_id"}};  // the job download link's camelCase key
-  if (expected.is_object() && actual.is_object()) {
+// Every key of `expected` must be a key of the answer's table (`table`, the one the SDK decodes
+// it with) and be in `actual`, the model's to_json, with an equal value: under the key it
+// stands for where the table reads it as another spelling (the job download link's
+// `workflowId`). Models nested in the table are compared key by key, recursively; a value
+// without a table (a raw field, ping's text) must equal the model's as a whole.
+void expect_mapped(const json& expected, const json& actual, const internal::Table* table,
+                   const std::string& path) {
+  if (table != nullptr && expected.is_object()) {
+    ASSERT_TRUE(actual.is_object()) << path << ": " << actual.dump();
     for (const auto& [key, value] : expected.items()) {
-      const auto renamed = kRenamed.find(key);
-      const std::string model_key = renamed == kRenamed.end() ? key : renamed->second;
+      const internal::Field* field = nullptr;
+      for (std::size_t i = 0; i < table->count; ++i) {
+        if (table->fields[i].key == key) field = &table->fields[i];
+      }
+      if (field == nullptr) {
+        ADD_FAILURE() << path << "." << key << " is not in the model's table";
+        continue;
+      }
+      const internal::Field& written =
+          field->spelling_of >= 0 ? table->fields[field->spelling_of] : *field;
+      const std::string model_key(written.key);
       if (!actual.contains(model_key)) {
         ADD_FAILURE() << path << "." << key << " is not mapped (model JSON: " << actual.dump()
                       << ")";
         continue;
       }
-      expect_mapped(value, actual.at(model_key), path + "." + key);
+      expect_mapped(value, actual.at(model_key), written.nested, path + "." + key);
     }
     return;
   }
-  if (expected.is_array() && actual.is_array() && !expected.empty() &&
-      expected.front().is_object()) {
+  if (table != nullptr && expected.is_array() && actual.is_array()) {
     ASSERT_EQ(expected.size(), actual.size()) << path;
     for (std::size_t i = 0; i < expected.size(); ++i) {
-      expect_mapped(expected[i], actual[i], path + "[" + std::to_string(i) + "]");
+      expect_mapped(expected[i], actual[i], table, path + "[" + std::to_string(i) + "]");
     }
     return;
   }
   EXPECT_EQ(expected, actual) << path;
 }
 
+// The table an answer of model T is decoded with.
+template <class T>
+const internal::Table* table_of() {
+  return &internal::kTable<typename internal::Draft<T>::type>;
+}
+
 // How each documented call is made through the client, and the JSON of what it returns in
 // the shape of the documented answer (a model's to_json, wrapped where the answer wraps it).
 struct Call {
   std::function<json(PixxelClient&)> make;
-  std::string path;   // the documented path with its placeholders filled
-  std::string query;  // the required query the client must send
+  std::string path;               // the documented path with its placeholders filled
+  std::string query;              // the required query the client must send
+  const internal::Table* answer;  // what the answer is decoded with; null for ping's text
 };
 
 const std::map<std::string, Call>& calls() {
   static const std::map<std::string, Call> kCalls = {
-      {"get /ping", {[](PixxelClient& c) { return json(c.ping()); }, "/ping", ""}},
+      {"get /ping", {[](PixxelClient& c) { return json(c.ping()); }, "/ping", "", nullptr}},
       {"get /v0/projects",
        {[](PixxelClient& c) { return json(c.list_projects()); }, "/v0/projects",
-        "page_num=1&page_size=50"}},
+        "page_num=1&page_size=50", table_of<ProjectPage>()}},
       {"get /v0/projects/{id}",
        {[](PixxelClient& c) {
           return json{{"project", c.get_project("prj-1")}};
         },
-        "/v0/projects/prj-1", ""}},
+        "/v0/projects/prj-1", "", table_of<Project>()}},
       {"get /v0/workflows",
        {[](PixxelClient& c) { return json(c.list_workflows()); }, "/v0/workflows",
-        "offset=0&limit=50"}},
+        "offset=0&limit=50", table_of<WorkflowPage>()}},
       {"get /v0/workflows/{workflow_id}",
        {[](PixxelClient& c) { return json(c.get_workflow("wf-1", "prj-1")); }, "/v0/workflows/wf-1",
-        "project_id=prj-1"}},
+        "project_id=prj-1", table_of<Workflow>()}},
       {"get /v0/workflows/{workflow_id}/estimate",
        {[](PixxelClient& c) { return json(c.estimate_cost("wf-1")); },
-        "/v0/workflows/wf-1/estimate", ""}},
+        "/v0/workflows/wf-1/estimate", "", table_of<CostEstimate>()}},
       {"get /v0/workflows/{workflow_id}/jobs",
        {[](PixxelClient& c) {
           return json{{"jobs", c.list_jobs("wf-1")}};
         },
-        "/v0/workflows/wf-1/jobs", ""}},
+        "/v0/workflows/wf-1/jobs", "", table_of<internal::JobListDraft>()}},
       {"post /v0/workflows/{workflow_id}/jobs",
        {[](PixxelClient& c) { return json(c.create_job("wf-1", "prj-1")); },
-        "/v0/workflows/wf-1/jobs", "project_id=prj-1"}},
+        "/v0/workflows/wf-1/jobs", "project_id=prj-1", table_of<Job>()}},
       {"get /v0/workflows/{workflow_id}/jobs/{job_id}",
        {[](PixxelClient& c) { return json(c.get_job("wf-1", "job-1")); },
-        "/v0/workflows/wf-1/jobs/job-1", ""}},
+        "/v0/workflows/wf-1/jobs/job-1", "", table_of<Job>()}},
       {"put /v0/workflows/{workflow_id}/jobs/{job_id}/download",
        {[](PixxelClient& c) { return json(c.download_job("wf-1", "job-1")); },
-        "/v0/workflows/wf-1/jobs/job-1/download", ""}},
+        "/v0/workflows/wf-1/jobs/job-1/download", "", table_of<DownloadLink>()}},
       {"put /v0/workflows/{workflow_id}/jobs/{job_id}/tasks/{task_id}/download",
        {[](PixxelClient& c) { return json(c.download_task("wf-1", "job-1", "task-1")); },
-        "/v0/workflows/wf-1/jobs/job-1/tasks/task-1/download", ""}},
+        "/v0/workflows/wf-1/jobs/job-1/tasks/task-1/download", "", table_of<DownloadLink>()}},
   };
   return kCalls;
 }
@@ -226,7 +247,7 @@ TEST_F(OpenApiConformanceTest, EverySuccessBodyDecodesWithEveryFieldMapped) {
     const Call& call = calls().at(answer.operation);
     json result;
     ASSERT_NO_THROW(result = call.make(c));
-    expect_mapped(body, result, "$");
+    expect_mapped(body, result, call.answer, "$");
 
     // ... and it was asked of the documented method and path.
     const HttpRequest request = transport_->last();
@@ -297,7 +318,7 @@ TEST_F(OpenApiConformanceTest, GuideVariantBareProjectDecodesLikeTheWrappedOne) 
   const Project from_guide = c.get_project("prj-1");
   EXPECT_EQ(from_reference, from_guide);
   EXPECT_FALSE(from_guide.id.empty());
-  expect_mapped(wrapped.at("project"), json(from_guide), "$");
+  expect_mapped(wrapped.at("project"), json(from_guide), &internal::kTable<Project>, "$");
 }
 
 // The guide carries list_projects' total as pagination.total, the reference as count.

@@ -15,6 +15,7 @@
 
 #include "mock_server.hpp"
 #include "pixxel/pixxel.hpp"
+#include "support/client_options.hpp"
 #include "support/concurrency.hpp"
 #include "support/http_date.hpp"
 #include "support/test_server.hpp"
@@ -30,39 +31,10 @@ using testing::TestServer;
 constexpr char kKey[] = "resilience-key";
 constexpr char kJob[] = R"({"id": "job-7", "status": "queued", "tasks": []})";
 
-class Events {
- public:
-  std::function<void(const RequestEvent&)> observer() {
-    return [this](const RequestEvent& e) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      events_.push_back(e);
-    };
-  }
-  std::vector<int> statuses() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::vector<int> out;
-    for (const auto& e : events_) out.push_back(e.status_code);
-    return out;
-  }
-  std::vector<RequestEvent> all() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return events_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<RequestEvent> events_;
-};
+using Events = testing::RequestEvents;
 
 ClientOptions fast_retries(const std::string& url, Events& events) {
-  ClientOptions o;
-  o.api_key = kKey;
-  o.base_url = url;
-  o.timeout = 10s;
-  o.retry.initial_backoff = 1ms;
-  o.retry.max_backoff = 5ms;
-  o.on_request = events.observer();
-  return o;
+  return testing::fast_retry_options(url, kKey, events.observer());
 }
 
 // Answers with the statuses in order (the last one repeating), then the job.

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "pixxel/pixxel.hpp"
+#include "support/client_options.hpp"
 #include "support/fake_transport.hpp"
 #include "support/test_server.hpp"
 
@@ -35,12 +36,8 @@ ClientOptions options_for(const std::string& url) {
   return o;
 }
 
-WaitOptions quick_wait() {
-  WaitOptions wait;
-  wait.poll_interval = 2ms;
-  wait.max_poll_interval = 2ms;
-  return wait;
-}
+// Polls 2 ms apart: fast, with room for the loop's other work between polls.
+WaitOptions quick_wait() { return testing::quick_wait(2ms); }
 
 TEST(WaitAsyncTest, ManyWaitsShareTheClientsLoopThread) {
   // Each job answers "running" twice, then "completed".

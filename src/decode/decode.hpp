@@ -4,9 +4,10 @@
 // Decoding of answer bodies, and of a caller's nlohmann::json, into models. Not public API.
 //
 // One decoder does both (decoder.cpp): a handler of nlohmann's SAX events that reads each
-// value straight into its member through the model's table (schema.hpp). Bytes reach it
-// through nlohmann's parser; a nlohmann::json, through a walk over the value that produces
-// the same events. So the two accept the same values and fail with the same DecodeError,
+// value straight into its member through the model's table (the machinery in
+// decode/schema.hpp, the tables in src/models/<family>_schema.hpp). Bytes reach it through
+// nlohmann's parser; a nlohmann::json, through a walk over the value that produces the same
+// events. So the two accept the same values and fail with the same DecodeError,
 // path and reason alike, by construction.
 //
 // Both throw pixxel::DecodeError: with an empty path when the body is not JSON or not an
@@ -22,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "decode/schema.hpp"
+#include "models/schemas.hpp"  // every Draft<>, for decode_body and decode_value
 #include "pixxel/models.hpp"
 
 namespace pixxel::internal {
@@ -54,6 +56,8 @@ T decode_value(const nlohmann::json& value) {
   return Draft<T>::finish(std::move(draft));
 }
 
+// The answers of the calls, each defined beside its models (src/models/<family>.cpp).
+//
 // The answers of the jobs calls.
 Job decode_job(std::string_view body, std::string_view secret = {});
 DownloadLink decode_download_link(std::string_view body, std::string_view secret = {});

@@ -598,38 +598,6 @@ void decode_json(const nlohmann::json& value, const Table& table, void* out) {
   decoder.throw_if_failed();
 }
 
-Job decode_job(std::string_view body, std::string_view secret) {
-  return decode_body<Job>(body, secret);
-}
-
-DownloadLink decode_download_link(std::string_view body, std::string_view secret) {
-  return decode_body<DownloadLink>(body, secret);
-}
-
-std::vector<Job> decode_job_list(std::string_view body, std::string_view secret) {
-  return std::move(decode_body<JobListDraft>(body, secret).jobs);
-}
-
-CostEstimate decode_cost_estimate(std::string_view body, std::string_view secret) {
-  return decode_body<CostEstimate>(body, secret);
-}
-
-WorkflowPage decode_workflow_page(std::string_view body, std::string_view secret) {
-  return decode_body<WorkflowPage>(body, secret);
-}
-
-Workflow decode_workflow(std::string_view body, std::string_view secret) {
-  return decode_body<Workflow>(body, secret);
-}
-
-ProjectPage decode_project_page(std::string_view body, std::string_view secret) {
-  return decode_body<ProjectPage>(body, secret);
-}
-
-Project decode_project(std::string_view body, std::string_view secret) {
-  return decode_body<Project>(body, secret);
-}
-
 std::string decode_ping(std::string_view body, std::string_view /*secret*/) {
   const std::string_view text = trim(body);
   // Only a JSON string is unwrapped, so nothing else is parsed (no depth to guard).

@@ -2,8 +2,8 @@
 #define PIXXEL_DECODE_FIELD_RULES_HPP_
 
 // The leaf rules of decoding: how a member of each type reads a scalar value, and the text
-// of the errors when it cannot. decoder.cpp applies them to what schema.hpp's tables name.
-// Not public API.
+// of the errors when it cannot. decoder.cpp applies them to what the models' tables
+// (src/models/<family>_schema.hpp) name. Not public API.
 
 #include <cstddef>
 #include <cstdint>

@@ -1,44 +1,59 @@
 #ifndef PIXXEL_DECODE_SCHEMA_HPP_
 #define PIXXEL_DECODE_SCHEMA_HPP_
 
-// The field tables: for each model, which JSON key goes into which member. A member's C++
-// type picks its rule (field_rules.hpp), so an entry names a key and a member and nothing
-// else. The decoder (decoder.cpp) reads answer bodies and a caller's nlohmann::json through
-// these tables alone, so a new model needs its struct and its table below, and no change to
-// the decoder:
+// The machinery of the field tables. A model's table (Schema<T>, in
+// src/models/<family>_schema.hpp beside the other tables of its family) is the one place that
+// names its JSON keys: for each key, the member it goes into. Everything else is derived from it:
+// - decoding, of answer bodies and of a caller's nlohmann::json (from_json): kTable<T>, the
+//   table as the decoder (decoder.cpp) reads it, whatever way the bytes reach the decoder;
+// - to_json (write_fields) and operator== (equal_fields), which src/models/<family>.cpp
+//   defines for each model with one PIXXEL_MODEL_ADAPTERS line (models/adapters.hpp).
+// A member's C++ type picks its rule (field_rules.hpp), so an entry names a key and a member
+// and nothing else:
 //
 //   template <>
 //   struct Schema<Widget> {
-//     static constexpr Field fields[] = {field<&Widget::id>("id"),          // std::string
-//                                        field<&Widget::size>("size"),      // std::int64_t
-//                                        field<&Widget::parts>("parts")};   // std::vector<Part>
+//     static constexpr std::tuple fields{
+//         field<&Widget::id>("id"),        // std::string
+//         field<&Widget::size>("size"),    // std::int64_t
+//         field<&Widget::parts>("parts"),  // std::vector<Part>
+//     };
 //   };
+//
+// to_json writes the entries in table order (nlohmann's objects sort their keys anyway), and
+// operator== compares the members in table order, so a member missing from its table is
+// neither written, read nor compared: every member has an entry.
 //
 // A nested model (Part) needs its own table above the table that uses it. A model with an
 // identity names its key, `static constexpr std::string_view identity = "id";`: in an answer
 // body, an object without it (absent or null) is a DecodeError at that key, since an answer
 // without what it is about is not that model at all (`{"message": "ok"}` is no job); a
-// caller's own value (from_json) may leave it out. `identity_or` names a
-// key whose presence stands in for it (a wrapper holding the model). Not public API.
+// caller's own value (from_json) may leave it out. `identity_or` names a key whose presence
+// stands in for it (a wrapper holding the model).
+//
+// Where the server spells an answer in more than one way, the model decodes through a draft
+// (Draft<T>): a struct derived from the model with a member for each other spelling, whose
+// table extends the model's (extend()) instead of repeating it, and whose finish() makes the
+// model of it. Another spelling of a key is declared with spelling<>(), which records the key
+// it stands for. Not public API.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "pixxel/models.hpp"
-
 namespace pixxel::internal {
 
-// How a member reads its value; field<>() picks it from the member's type.
+// How a member reads its value; the member's type picks it.
 enum class Rule : std::uint8_t {
   string,   // std::string: read_string
   integer,  // std::int64_t: read_int
@@ -51,10 +66,11 @@ enum class Rule : std::uint8_t {
 
 struct Table;
 
-// One entry of a table, made by field<>().
+// One entry of a table as the decoder reads it, made from a table's field<>() entry.
 struct Field {
   std::string_view key;
   Rule rule;
+  std::int16_t spelling_of;      // another spelling: the index of the key it stands for, or -1
   void* (*member)(void* model);  // the member, in a model of the table's type
   void (*reset)(void* model);    // gives the member its default back (a repeated key)
   const Table* nested;           // object and objects: the nested model's table
@@ -79,9 +95,52 @@ struct Table {
   int identity_or = -1;  // a field whose presence stands in for it, or -1
 };
 
-// Schema<T>::fields is the table of T; each model specialises it below.
+// Schema<T>::fields is the table of T: a tuple of field<>() (and, in a draft's table,
+// spelling<>()) entries. Each model specialises it in its family's table file.
 template <class T>
 struct Schema {};
+
+// An entry: JSON key `key` goes into member M.
+template <auto M>
+struct FieldEntry {
+  std::string_view key;
+};
+
+// An entry for another spelling of a key: `key` goes into the draft's member M, and stands
+// for the key of the model's member Of.
+template <auto M, auto Of>
+struct SpellingEntry {
+  std::string_view key;
+};
+
+// The entry for JSON key `key` and member M, e.g. field<&Job::cost>("cost").
+template <auto M>
+constexpr FieldEntry<M> field(std::string_view key) {
+  return {key};
+}
+
+// The entry for `key`, another spelling of the key of member Of, read into member M of a
+// draft, e.g. spelling<&DownloadLinkDraft::camel_workflow_id, &DownloadLink::workflow_id>(
+// "workflowId"): the draft's finish() chooses between the two.
+template <auto M, auto Of>
+constexpr SpellingEntry<M, Of> spelling(std::string_view key) {
+  return {key};
+}
+
+// A draft's table: the entries of its model's table `base`, then its own.
+template <class Base, class... Entries>
+constexpr auto extend(const Base& base, Entries... entries) {
+  return std::tuple_cat(base, std::make_tuple(entries...));
+}
+
+// A model whose keys do not map one to one onto its members decodes into a draft with a
+// table of its own, and Draft<T>::finish makes the model of it. Most models are their own
+// draft.
+template <class T>
+struct Draft {
+  using type = T;
+  static T finish(T&& draft) { return std::move(draft); }
+};
 
 namespace schema_detail {
 
@@ -89,6 +148,12 @@ template <class T, class = void>
 struct HasTable : std::false_type {};
 template <class T>
 struct HasTable<T, std::void_t<decltype(Schema<T>::fields)>> : std::true_type {};
+
+template <class T>
+using Entries = std::decay_t<decltype(Schema<T>::fields)>;
+
+template <class T>
+constexpr std::size_t kEntryCount = std::tuple_size_v<Entries<T>>;
 
 // A std::vector grown one element at a time ends with up to twice the room it needs, and
 // holds old and new storage at once while growing; a deque never moves its elements, so they
@@ -124,32 +189,6 @@ template <class T, class = void>
 struct HasIdentityOr : std::false_type {};
 template <class T>
 struct HasIdentityOr<T, std::void_t<decltype(Schema<T>::identity_or)>> : std::true_type {};
-
-template <class T>
-constexpr int index_of(std::string_view key) {
-  for (std::size_t i = 0; i < std::size(Schema<T>::fields); ++i) {
-    if (Schema<T>::fields[i].key == key) return static_cast<int>(i);
-  }
-  return -2;  // fails the static_assert below
-}
-
-template <class T>
-constexpr Table make_table() {
-  constexpr std::size_t kCount = std::size(Schema<T>::fields);
-  static_assert(kCount <= 64, "the decoder marks the keys it has met in 64 bits");
-  int identity = -1;
-  int identity_or = -1;
-  if constexpr (HasIdentity<T>::value) identity = index_of<T>(Schema<T>::identity);
-  if constexpr (HasIdentityOr<T>::value) identity_or = index_of<T>(Schema<T>::identity_or);
-  return Table{Schema<T>::fields, kCount, &new_elements<T>, identity, identity_or};
-}
-
-}  // namespace schema_detail
-
-template <class T>
-inline constexpr Table kTable = schema_detail::make_table<T>();
-
-namespace schema_detail {
 
 template <class M>
 struct MemberPointer;
@@ -206,6 +245,98 @@ constexpr Rule rule_for() {
 }
 
 template <class V>
+constexpr const Table* nested_table();
+
+// The index in T's table of the field<>() entry of member Of, or -1.
+template <class T, auto Of, std::size_t... I>
+constexpr int index_of_member(std::index_sequence<I...> /*indices*/) {
+  int found = -1;
+  static_cast<void>(((std::is_same_v<std::tuple_element_t<I, Entries<T>>, FieldEntry<Of>>
+                          ? (found = static_cast<int>(I), true)
+                          : false) ||
+                     ...));
+  return found;
+}
+
+// The decoder's view of an entry of Owner's table.
+template <class Owner, auto M>
+constexpr Field erase(FieldEntry<M> entry) {
+  using Class = typename MemberPointer<decltype(M)>::Class;
+  using Value = typename MemberPointer<decltype(M)>::Value;
+  static_assert(std::is_base_of_v<Class, Owner>, "an entry names a member of its table's model");
+  return Field{entry.key,
+               rule_for<Value>(),
+               -1,
+               &member_of<M, Owner>,
+               &reset_member<M, Owner>,
+               nested_table<Value>()};
+}
+
+template <class Owner, auto M, auto Of>
+constexpr Field erase(SpellingEntry<M, Of> entry) {
+  constexpr int kOf = index_of_member<Owner, Of>(std::make_index_sequence<kEntryCount<Owner>>{});
+  static_assert(kOf >= 0, "a spelling stands for a member with a field<>() entry in its table");
+  Field out = erase<Owner>(FieldEntry<M>{entry.key});
+  out.spelling_of = static_cast<std::int16_t>(kOf);
+  return out;
+}
+
+template <class T, std::size_t... I>
+constexpr std::array<Field, sizeof...(I)> erase_all(std::index_sequence<I...> /*indices*/) {
+  return {{erase<T>(std::get<I>(Schema<T>::fields))...}};
+}
+
+template <class T>
+inline constexpr std::array<Field, kEntryCount<T>> kFields =
+    erase_all<T>(std::make_index_sequence<kEntryCount<T>>{});
+
+template <class T>
+constexpr int index_of(std::string_view key) {
+  for (std::size_t i = 0; i < kFields<T>.size(); ++i) {
+    if (kFields<T>[i].key == key) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+template <class T>
+constexpr bool keys_unique() {
+  for (std::size_t i = 0; i < kFields<T>.size(); ++i) {
+    for (std::size_t j = i + 1; j < kFields<T>.size(); ++j) {
+      if (kFields<T>[i].key == kFields<T>[j].key) return false;
+    }
+  }
+  return true;
+}
+
+template <class T>
+constexpr Table make_table() {
+  constexpr std::size_t kCount = kEntryCount<T>;
+  static_assert(kCount <= 64, "the decoder marks the keys it has met in 64 bits");
+  static_assert(keys_unique<T>(), "a key appears once in its table");
+  int identity = -1;
+  int identity_or = -1;
+  if constexpr (HasIdentity<T>::value) {
+    constexpr int kIdentity = index_of<T>(Schema<T>::identity);
+    static_assert(kIdentity >= 0, "Schema<T>::identity names a key of the table");
+    identity = kIdentity;
+  }
+  if constexpr (HasIdentityOr<T>::value) {
+    constexpr int kIdentityOr = index_of<T>(Schema<T>::identity_or);
+    static_assert(kIdentityOr >= 0, "Schema<T>::identity_or names a key of the table");
+    identity_or = kIdentityOr;
+  }
+  return Table{kFields<T>.data(), kCount, &new_elements<T>, identity, identity_or};
+}
+
+}  // namespace schema_detail
+
+// T's table as the decoder reads it.
+template <class T>
+inline constexpr Table kTable = schema_detail::make_table<T>();
+
+namespace schema_detail {
+
+template <class V>
 constexpr const Table* nested_table() {
   using Element = typename VectorOf<V>::Element;
   if constexpr (HasTable<V>::value) {
@@ -217,247 +348,34 @@ constexpr const Table* nested_table() {
   }
 }
 
-}  // namespace schema_detail
-
-// The entry for JSON key `key` and member M, e.g. field<&Job::cost>("cost"). A draft that
-// derives from its model names itself as Owner for the members it inherits, since the decoder
-// hands every entry a pointer to the draft.
-template <auto M, class Owner = typename schema_detail::MemberPointer<decltype(M)>::Class>
-constexpr Field field(std::string_view key) {
-  using Value = typename schema_detail::MemberPointer<decltype(M)>::Value;
-  return Field{key, schema_detail::rule_for<Value>(), &schema_detail::member_of<M, Owner>,
-               &schema_detail::reset_member<M, Owner>, schema_detail::nested_table<Value>()};
+template <class T, auto M>
+void write_entry(nlohmann::json& out, const T& model, const FieldEntry<M>& entry) {
+  out[std::string(entry.key)] = model.*M;
 }
 
-// A model whose keys do not map one to one onto its members decodes into a draft with a
-// table of its own, and Draft<T>::finish makes the model of it. Most models are their own
-// draft.
+template <class T, auto M>
+bool equal_entry(const T& a, const T& b, const FieldEntry<M>& /*entry*/) {
+  return a.*M == b.*M;
+}
+
+}  // namespace schema_detail
+
+// to_json of a model: every entry of its table, under its key.
 template <class T>
-struct Draft {
-  using type = T;
-  static T finish(T&& draft) { return std::move(draft); }
-};
+void write_fields(nlohmann::json& j, const T& model) {
+  nlohmann::json out(nlohmann::json::value_t::object);
+  std::apply([&](const auto&... entry) { (schema_detail::write_entry(out, model, entry), ...); },
+             Schema<T>::fields);
+  j = std::move(out);
+}
 
-// The tables -----------------------------------------------------------------------------------
-
-template <>
-struct Schema<BlockInfo> {
-  static constexpr Field fields[] = {field<&BlockInfo::id>("id"), field<&BlockInfo::name>("name"),
-                                     field<&BlockInfo::version>("version")};
-};
-
-template <>
-struct Schema<ValError> {
-  static constexpr Field fields[] = {
-      field<&ValError::from>("from"), field<&ValError::to>("to"), field<&ValError::err>("err"),
-      field<&ValError::reason>("reason"), field<&ValError::component_name>("component_name")};
-};
-
-template <>
-struct Schema<Task> {
-  static constexpr Field fields[] = {
-      field<&Task::id>("id"),
-      field<&Task::info_logs>("info_logs"),
-      field<&Task::created_at>("created_at"),
-      field<&Task::updated_at>("updated_at"),
-      field<&Task::finished_at>("finished_at"),
-      field<&Task::estimated_time_duration>("estimated_time_duration"),
-      field<&Task::time_taken>("time_taken"),
-      field<&Task::status>("status"),
-      field<&Task::state_msg>("state_msg"),
-      field<&Task::inputs>("inputs"),
-      field<&Task::result>("result"),
-      field<&Task::depends_on>("depends_on"),
-      field<&Task::name>("name"),
-      field<&Task::progress>("progress"),
-      field<&Task::disclaimer>("disclaimer"),
-      field<&Task::recv_time>("recv_time"),
-      field<&Task::send_time>("send_time"),
-      field<&Task::block_inf_start_time>("block_inf_start_time"),
-      field<&Task::block_inf_end_time>("block_inf_end_time"),
-      field<&Task::block_info>("block_info"),
-      field<&Task::err_msg>("err_msg"),
-      field<&Task::failure_type>("failure_type")};
-};
-
-template <>
-struct Schema<Job> {
-  static constexpr std::string_view identity = "id";
-  static constexpr Field fields[] = {field<&Job::created_by>("created_by"),
-                                     field<&Job::status>("status"),
-                                     field<&Job::time_taken>("time_taken"),
-                                     field<&Job::id>("id"),
-                                     field<&Job::tasks>("tasks"),
-                                     field<&Job::val_errors>("val_errors"),
-                                     field<&Job::spec>("spec"),
-                                     field<&Job::cost>("cost"),
-                                     field<&Job::workflow_id>("workflow_id"),
-                                     field<&Job::updated_at>("updated_at"),
-                                     field<&Job::finished_at>("finished_at"),
-                                     field<&Job::exec_created_at>("exec_created_at"),
-                                     field<&Job::exec_updated_at>("exec_updated_at"),
-                                     field<&Job::created_at>("created_at"),
-                                     field<&Job::estimated_duration>("estimated_duration"),
-                                     field<&Job::progress>("progress")};
-};
-
-// The job answer spells the workflow id `workflowId`, the task answer `workflow_id`; the link
-// keeps `workflow_id` unless it is empty, whichever key came first.
-struct DownloadLinkDraft {
-  std::string id;
-  std::string status;
-  std::string signed_url;
-  std::string workflow_id;
-  std::string camel_workflow_id;
-  std::string job_id;
-};
-
-template <>
-struct Schema<DownloadLinkDraft> {
-  static constexpr std::string_view identity = "id";
-  static constexpr Field fields[] = {field<&DownloadLinkDraft::id>("id"),
-                                     field<&DownloadLinkDraft::status>("status"),
-                                     field<&DownloadLinkDraft::signed_url>("signed_url"),
-                                     field<&DownloadLinkDraft::workflow_id>("workflow_id"),
-                                     field<&DownloadLinkDraft::camel_workflow_id>("workflowId"),
-                                     field<&DownloadLinkDraft::job_id>("job_id")};
-};
-
-template <>
-struct Draft<DownloadLink> {
-  using type = DownloadLinkDraft;
-  static DownloadLink finish(DownloadLinkDraft&& d) {
-    return DownloadLink{
-        std::move(d.id), std::move(d.status), std::move(d.signed_url),
-        d.workflow_id.empty() ? std::move(d.camel_workflow_id) : std::move(d.workflow_id),
-        std::move(d.job_id)};
-  }
-};
-
-// The body of a job list: {"jobs": [...]}.
-struct JobListDraft {
-  std::vector<Job> jobs;
-};
-
-template <>
-struct Schema<JobListDraft> {
-  static constexpr Field fields[] = {field<&JobListDraft::jobs>("jobs")};
-};
-
-template <>
-struct Schema<CostEstimate> {
-  static constexpr Field fields[] = {field<&CostEstimate::estimated_cost>("estimated_cost")};
-};
-
-template <>
-struct Schema<WorkflowSummary> {
-  static constexpr std::string_view identity = "id";
-  static constexpr Field fields[] = {
-      field<&WorkflowSummary::id>("id"),
-      field<&WorkflowSummary::project_id>("project_id"),
-      field<&WorkflowSummary::legacy_project_id>("legacy_project_id"),
-      field<&WorkflowSummary::name>("name"),
-      field<&WorkflowSummary::created_by>("created_by"),
-      field<&WorkflowSummary::description>("description"),
-      field<&WorkflowSummary::created_at>("created_at"),
-      field<&WorkflowSummary::updated_at>("updated_at")};
-};
-
-template <>
-struct Schema<Workflow> {
-  static constexpr std::string_view identity = "id";
-  static constexpr Field fields[] = {field<&Workflow::id>("id"),
-                                     field<&Workflow::estimated_cost>("estimated_cost"),
-                                     field<&Workflow::name>("name"),
-                                     field<&Workflow::created_by>("created_by"),
-                                     field<&Workflow::description>("description"),
-                                     field<&Workflow::spec>("spec"),
-                                     field<&Workflow::created_at>("created_at"),
-                                     field<&Workflow::updated_at>("updated_at"),
-                                     field<&Workflow::val_errors>("val_errors"),
-                                     field<&Workflow::project_id>("project_id")};
-};
-
-template <>
-struct Schema<Pagination> {
-  static constexpr Field fields[] = {field<&Pagination::limit>("limit"),
-                                     field<&Pagination::offset>("offset"),
-                                     field<&Pagination::total>("total")};
-};
-
-template <>
-struct Schema<WorkflowPage> {
-  static constexpr Field fields[] = {field<&WorkflowPage::workflows>("workflows"),
-                                     field<&WorkflowPage::pagination>("pagination")};
-};
-
-template <>
-struct Schema<Project> {
-  static constexpr std::string_view identity = "id";
-  static constexpr Field fields[] = {field<&Project::id>("id"),
-                                     field<&Project::name>("name"),
-                                     field<&Project::title>("title"),
-                                     field<&Project::org_id>("org_id"),
-                                     field<&Project::description>("description"),
-                                     field<&Project::members_count>("members_count"),
-                                     field<&Project::created_at>("created_at"),
-                                     field<&Project::updated_at>("updated_at"),
-                                     field<&Project::metadata>("metadata")};
-};
-
-// Pixxel's reference wraps a project as {"project": {...}}, its guide answers the bare
-// object: the draft reads both, and the wrapped one wins when it holds anything.
-struct ProjectDraft : Project {
-  Project wrapped;
-};
-
-template <>
-struct Schema<ProjectDraft> {
-  static constexpr std::string_view identity = "id";
-  static constexpr std::string_view identity_or = "project";
-  static constexpr Field fields[] = {
-      field<&ProjectDraft::id, ProjectDraft>("id"),
-      field<&ProjectDraft::name, ProjectDraft>("name"),
-      field<&ProjectDraft::title, ProjectDraft>("title"),
-      field<&ProjectDraft::org_id, ProjectDraft>("org_id"),
-      field<&ProjectDraft::description, ProjectDraft>("description"),
-      field<&ProjectDraft::members_count, ProjectDraft>("members_count"),
-      field<&ProjectDraft::created_at, ProjectDraft>("created_at"),
-      field<&ProjectDraft::updated_at, ProjectDraft>("updated_at"),
-      field<&ProjectDraft::metadata, ProjectDraft>("metadata"),
-      field<&ProjectDraft::wrapped, ProjectDraft>("project")};
-};
-
-template <>
-struct Draft<Project> {
-  using type = ProjectDraft;
-  static Project finish(ProjectDraft&& d) {
-    if (d.wrapped != Project{}) return std::move(d.wrapped);
-    return std::move(static_cast<Project&>(d));
-  }
-};
-
-// The total of a project listing: `count` (reference) or `pagination.total` (guide).
-struct ProjectPageDraft {
-  std::vector<Project> projects;
-  std::int64_t count = 0;
-  Pagination pagination;
-};
-
-template <>
-struct Schema<ProjectPageDraft> {
-  static constexpr Field fields[] = {field<&ProjectPageDraft::projects>("projects"),
-                                     field<&ProjectPageDraft::count>("count"),
-                                     field<&ProjectPageDraft::pagination>("pagination")};
-};
-
-template <>
-struct Draft<ProjectPage> {
-  using type = ProjectPageDraft;
-  static ProjectPage finish(ProjectPageDraft&& d) {
-    return ProjectPage{std::move(d.projects), d.count != 0 ? d.count : d.pagination.total};
-  }
-};
+// operator== of a model: the members of its table, in table order.
+template <class T>
+bool equal_fields(const T& a, const T& b) {
+  return std::apply(
+      [&](const auto&... entry) { return (schema_detail::equal_entry(a, b, entry) && ...); },
+      Schema<T>::fields);
+}
 
 }  // namespace pixxel::internal
 
