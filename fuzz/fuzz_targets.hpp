@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -576,6 +577,44 @@ inline std::string push_events(std::string_view text, const std::vector<std::siz
   return recorder.events + (parsed ? "parsed" : "failed");
 }
 
+// What decoding `text` as a T gave: the value as JSON, or the DecodeError's path and reason.
+// In one piece through decode_body (nlohmann's parser), or through BodyDecode in pieces that
+// end at each of `cuts`.
+template <class T>
+std::string decoded_outcome(std::string_view text, const std::vector<std::size_t>* cuts) {
+  try {
+    T value;
+    if (cuts == nullptr) {
+      value = internal::decode_body<T>(text, kFuzzApiKey);
+    } else {
+      internal::BodyDecode<T> decode(kFuzzApiKey);
+      std::size_t from = 0;
+      for (std::size_t cut : *cuts) {
+        cut = std::min(std::max(cut, from), text.size());
+        decode.feed(text.substr(from, cut - from));
+        from = cut;
+      }
+      decode.feed(text.substr(from));
+      value = decode.finish();
+    }
+    if constexpr (std::is_same_v<T, internal::JobListDraft>) {
+      return "value " + nlohmann::json(value.jobs).dump();
+    } else {
+      return "value " + nlohmann::json(value).dump();
+    }
+  } catch (const DecodeError& e) {
+    return "error at '" + e.path() + "': " + e.reason();
+  }
+}
+
+// A body decoded as it arrives decodes as the whole body does, value or error alike.
+template <class T>
+void check_body_decode(std::string_view text, const std::vector<std::size_t>& cuts) {
+  const std::string whole = decoded_outcome<T>(text, nullptr);
+  check(decoded_outcome<T>(text, &cuts) == whole, "BodyDecode in pieces: decode_body's outcome",
+        text);
+}
+
 // The push parser gives nlohmann's events, errors included, wherever the input is cut: in
 // one piece, one byte at a time, and at cuts derived from the input itself.
 inline void fuzz_push_parser(const std::uint8_t* data, std::size_t size) {
@@ -598,6 +637,10 @@ inline void fuzz_push_parser(const std::uint8_t* data, std::size_t size) {
     std::sort(cuts.begin(), cuts.end());
     check(push_events(text, cuts) == expected, "cut anywhere: nlohmann's events", text);
   }
+  // And the decoders it feeds give what they give on the whole body.
+  check_body_decode<Job>(text, cuts);
+  check_body_decode<internal::JobListDraft>(text, cuts);
+  check_body_decode<Workflow>(text, cuts);
 }
 
 }  // namespace pixxel::fuzz
