@@ -36,6 +36,7 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
     HttpRequest request;
     Callback done;
     bool timer_only = false;
+    std::shared_ptr<BodyStream> stream;
   };
   struct Completed {
     std::uint64_t id;
@@ -141,13 +142,17 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
       lock.unlock();
       bool async = false;
       try {
-        async =
-            transport->send_async(s.request, [weak = weak_from_this(), id, started](
-                                                 HttpResponse response, std::exception_ptr error) {
-              if (auto self = weak.lock()) {
-                self->complete(id, Result{std::move(response), std::move(error), false, started});
-              }
-            });
+        Transport::Completion completion = [weak = weak_from_this(), id, started](
+                                               HttpResponse response, std::exception_ptr error) {
+          if (auto self = weak.lock()) {
+            self->complete(id, Result{std::move(response), std::move(error), false, started});
+          }
+        };
+        auto* streaming =
+            s.stream != nullptr ? dynamic_cast<BodyStreamingTransport*>(transport.get()) : nullptr;
+        async = streaming != nullptr
+                    ? streaming->send_async_streamed(s.request, s.stream, std::move(completion))
+                    : transport->send_async(s.request, std::move(completion));
       } catch (...) {
         complete(id, Result{{}, std::current_exception(), false, started});
         async = true;
@@ -288,8 +293,8 @@ AsyncEngine::~AsyncEngine() {
 }
 
 void AsyncEngine::submit(HttpRequest request, Callback done, Clock::time_point not_before,
-                         bool continuation) {
-  add(std::move(request), std::move(done), not_before, continuation, false);
+                         bool continuation, std::shared_ptr<BodyStream> stream) {
+  add(std::move(request), std::move(done), not_before, continuation, false, std::move(stream));
 }
 
 void AsyncEngine::schedule(Clock::time_point when, const CancellationToken& cancel, Callback done) {
@@ -301,7 +306,7 @@ void AsyncEngine::schedule(Clock::time_point when, const CancellationToken& canc
 }
 
 void AsyncEngine::add(HttpRequest request, Callback done, Clock::time_point not_before,
-                      bool continuation, bool timer_only) {
+                      bool continuation, bool timer_only, std::shared_ptr<BodyStream> stream) {
   const CancellationToken cancel = request.cancel;
   std::uint64_t id = 0;
   {
@@ -325,7 +330,7 @@ void AsyncEngine::add(HttpRequest request, Callback done, Clock::time_point not_
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (!state_->stopping) {
-      State::Submission s{id, std::move(request), std::move(done), timer_only};
+      State::Submission s{id, std::move(request), std::move(done), timer_only, std::move(stream)};
       if (continuation) {
         state_->ready.push_front(std::move(s));
       } else if (timer_only || not_before > Clock::now()) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <thread>
 
+#include "body_stream.hpp"
 #include "pixxel/transport.hpp"
 
 namespace pixxel::internal {
@@ -53,8 +54,10 @@ class AsyncEngine {
   // `request.cancel` is cancelled first, `done` gets a CancelledError at once: still waiting
   // (`cancelled_unsent`), or in flight on a transport that cannot be interrupted (the
   // exchange finishes unheard). A transport that supports cancellation ends it itself.
+  // With a `stream`, a 2xx body goes to it as it arrives when the transport is the SDK's
+  // own libcurl one (see BodyStream); other transports answer with whole bodies.
   void submit(HttpRequest request, Callback done, Clock::time_point not_before = {},
-              bool continuation = false);
+              bool continuation = false, std::shared_ptr<BodyStream> stream = nullptr);
 
   // Calls `done` (with an empty Result) at `when`, on the loop thread, without taking a slot:
   // a pause of an asynchronous wait. Cancelled through `cancel`, it gets a CancelledError at
@@ -64,7 +67,7 @@ class AsyncEngine {
  private:
   struct State;
   void add(HttpRequest request, Callback done, Clock::time_point not_before, bool continuation,
-           bool timer_only);
+           bool timer_only, std::shared_ptr<BodyStream> stream = nullptr);
 
   std::shared_ptr<State> state_;
   std::thread thread_;

@@ -15,6 +15,7 @@ namespace pixxel::internal {
 struct MultiLoop::Exchange {
   HttpRequest request;  // the exchange refers to it until the transfer ends
   Transport::Completion done;
+  std::shared_ptr<BodyStream> stream;  // where a 2xx body goes, if anywhere
   EasyHandle easy;
   std::unique_ptr<CurlExchange> state;
   int refused_repeats = 0;
@@ -72,9 +73,15 @@ MultiLoop::~MultiLoop() {
 }
 
 void MultiLoop::start(HttpRequest request, Transport::Completion done) {
+  start(std::move(request), std::move(done), nullptr);
+}
+
+void MultiLoop::start(HttpRequest request, Transport::Completion done,
+                      std::shared_ptr<BodyStream> stream) {
   auto exchange = std::make_unique<Exchange>();
   exchange->request = std::move(request);
   exchange->done = std::move(done);
+  exchange->stream = std::move(stream);
   // Wakes the loop from curl_multi_poll, which may otherwise wait up to a second.
   exchange->cancel_registration =
       exchange->request.cancel.on_cancel([this, target = exchange.get()] {
@@ -187,6 +194,7 @@ void MultiLoop::release_held(const std::string& origin, bool warm) {
 void MultiLoop::begin(Exchange& exchange) {
   exchange.state.reset();
   exchange.state = std::make_unique<CurlExchange>(exchange.easy, exchange.request, options_);
+  if (exchange.stream != nullptr) exchange.state->stream_body_to(exchange.stream);
   // After the exchange is made: it may have replaced the handle.
   CURL* easy = exchange.easy.get();
   // libcurl reports a GOAWAY to the one transfer that read it; every exchange on that

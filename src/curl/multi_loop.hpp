@@ -34,6 +34,8 @@ class MultiLoop {
   // one, when the loop is stopping). A cancelled `request.cancel` ends it at once with
   // CancelledError.
   void start(HttpRequest request, Transport::Completion done);
+  // The same, with the 2xx body going to `stream` as it arrives (see BodyStream).
+  void start(HttpRequest request, Transport::Completion done, std::shared_ptr<BodyStream> stream);
 
  private:
   struct Exchange;
