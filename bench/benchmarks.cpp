@@ -188,6 +188,12 @@ void fetch_job_benchmark(benchmark::State& state, Fetch fetch) {
     pixxel::Job job = fetch(client);
     benchmark::DoNotOptimize(job);
   });
+  // The floor of the peak: what the model itself holds once decoded.
+  const std::size_t before = pixxel::bench::heap_in_use();
+  pixxel::Job kept = fetch(client);
+  state.counters["model_x_body"] =
+      static_cast<double>(pixxel::bench::heap_in_use() - before) / static_cast<double>(body.size());
+  benchmark::DoNotOptimize(kept);
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
 }
 

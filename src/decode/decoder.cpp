@@ -1,8 +1,9 @@
 // The decoder: one handler of nlohmann's SAX events reads values straight into the models
-// through their tables (schema.hpp). Answer bodies reach it through nlohmann's SAX parser, so
-// no DOM of the whole body is ever built (a DOM costs 5-10 times the text); only the raw
-// members (`spec`, `inputs`, `result`, `info_logs`), which keep any JSON value, get a DOM, of
-// their own subtree. A caller's nlohmann::json (from_json) reaches it through walk(), which
+// through their tables (schema.hpp). Answer bodies reach it through nlohmann's SAX parser, or,
+// while they arrive, through the push parser that gives the same events (push_parser.hpp;
+// BodyDecodeSession), so no DOM of the whole body is ever built (a DOM costs 5-10 times the text);
+// only the raw members (`spec`, `inputs`, `result`, `info_logs`), which keep any JSON value, get a
+// DOM, of their own subtree. A caller's nlohmann::json (from_json) reaches it through walk(), which
 // produces the events the parser would for the value's text.
 //
 // A body must decode exactly as its parsed DOM does, errors included, which shapes the design:
