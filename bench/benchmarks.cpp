@@ -6,6 +6,10 @@
 //   - 256 asynchronous calls vs sequential calls, with the server taking 50 ms per answer.
 //   - 256 asynchronous calls at once, on 256 connections, against the in-process mock server
 //     with a latency of 50 ms: it must take them all at once, as users load-test against it.
+//   - client CPU per call with C calls in flight (C = 8 and 64): create_job_async vs a bare
+//     curl_multi loop keeping C requests in flight on reused connections and parsing each
+//     answer with nlohmann::json::parse, in alternating blocks (the client's threads only: the
+//     in-process server's are left out).
 // And over TLS with the test CA (tests/data), the way the API is reached:
 //   - client CPU per sequential create_job over TLS keep-alive (cpp-httplib's TLS server) vs
 //     a bare libcurl loop doing the same TLS, in alternating blocks on one thread;
@@ -20,13 +24,18 @@
 
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <deque>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -298,6 +307,218 @@ BENCHMARK(BM_256Calls_Async_MockServer)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_256Calls_Sequential)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// Client CPU per call with C in flight, the SDK's create_job_async against a bare curl_multi
+// loop. The server runs in this process, so the CPU counted is that of the client's threads
+// alone: this one and those that appeared with the client (its loop), each read from
+// /proc/self/task/<tid>/schedstat (nanoseconds on a CPU).
+struct PairedCpu {
+  double sdk_us = -1;   // median per call
+  double bare_us = -1;  // median per call
+  double ratio = -1;    // median over blocks of sdk / bare
+};
+std::map<int, PairedCpu> async_cpu;  // by calls in flight
+
+std::set<std::string> task_ids() {
+  std::set<std::string> ids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    ids.insert(entry.path().filename().string());
+  }
+  return ids;
+}
+
+double task_cpu_ns(const std::string& tid) {
+  std::ifstream in("/proc/self/task/" + tid + "/schedstat");
+  double ns = 0;
+  in >> ns;
+  return ns;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// C easy handles on one multi handle, each re-added as soon as its answer is parsed.
+class BareMultiCreateJob {
+ public:
+  BareMultiCreateJob(const std::string& url, int in_flight) : multi_(curl_multi_init()) {
+    headers_ = curl_slist_append(headers_, (std::string("Authorization: ") + kKey).c_str());
+    headers_ = curl_slist_append(headers_, "Accept: application/json");
+    headers_ = curl_slist_append(headers_, "User-Agent: bare-libcurl");
+    headers_ = curl_slist_append(headers_, "Content-Type:");
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(in_flight));
+    transfers_.resize(static_cast<std::size_t>(in_flight));
+    for (Transfer& t : transfers_) {
+      t.easy = curl_easy_init();
+      curl_easy_setopt(t.easy, CURLOPT_URL, url.c_str());
+      curl_easy_setopt(t.easy, CURLOPT_POSTFIELDS, "");
+      curl_easy_setopt(t.easy, CURLOPT_POSTFIELDSIZE, 0L);
+      curl_easy_setopt(t.easy, CURLOPT_HTTPHEADER, headers_);
+      curl_easy_setopt(t.easy, CURLOPT_ACCEPT_ENCODING, "");
+      curl_easy_setopt(t.easy, CURLOPT_NOSIGNAL, 1L);
+      curl_easy_setopt(t.easy, CURLOPT_WRITEFUNCTION, &append_body);
+      curl_easy_setopt(t.easy, CURLOPT_WRITEDATA, &t.body);
+      curl_easy_setopt(t.easy, CURLOPT_PRIVATE, &t);
+    }
+  }
+  ~BareMultiCreateJob() {
+    for (Transfer& t : transfers_) curl_easy_cleanup(t.easy);
+    curl_multi_cleanup(multi_);
+    curl_slist_free_all(headers_);
+  }
+  BareMultiCreateJob(const BareMultiCreateJob&) = delete;
+  BareMultiCreateJob& operator=(const BareMultiCreateJob&) = delete;
+
+  // `calls` requests, at most C at once; false when one failed.
+  bool run(int calls) {
+    int started = 0;
+    int finished = 0;
+    bool ok = true;
+    for (Transfer& t : transfers_) {
+      if (started == calls) break;
+      t.body.clear();
+      curl_multi_add_handle(multi_, t.easy);
+      ++started;
+    }
+    while (finished < calls) {
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      int queued = 0;
+      while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+        if (message->msg != CURLMSG_DONE) continue;
+        CURL* easy = message->easy_handle;
+        const CURLcode code = message->data.result;
+        Transfer* t = nullptr;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
+        curl_multi_remove_handle(multi_, easy);
+        ++finished;
+        if (code != CURLE_OK) {
+          ok = false;
+        } else {
+          nlohmann::json job = nlohmann::json::parse(t->body);
+          benchmark::DoNotOptimize(job);
+        }
+        if (started < calls) {
+          t->body.clear();
+          curl_multi_add_handle(multi_, easy);
+          ++started;
+        }
+      }
+      if (finished < calls) curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+    }
+    return ok;
+  }
+
+ private:
+  struct Transfer {
+    CURL* easy = nullptr;
+    std::string body;
+  };
+  CURLM* multi_;
+  curl_slist* headers_ = nullptr;
+  std::vector<Transfer> transfers_;
+};
+
+// `calls` create_job_async with at most `in_flight` futures outstanding, as a user keeping C
+// calls in flight would.
+bool run_sdk_async(pixxel::PixxelClient& client, int calls, int in_flight) {
+  std::deque<std::future<pixxel::Job>> futures;
+  int started = 0;
+  try {
+    while (started < calls || !futures.empty()) {
+      while (started < calls && static_cast<int>(futures.size()) < in_flight) {
+        futures.push_back(client.create_job_async("wf-0c2f6a1e", "proj-1"));
+        ++started;
+      }
+      pixxel::Job job = futures.front().get();
+      benchmark::DoNotOptimize(job);
+      futures.pop_front();
+    }
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+// state.range(0): the calls in flight.
+void BM_CreateJobAsync_SdkVsBareMulti(benchmark::State& state) {
+  const int in_flight = static_cast<int>(state.range(0));
+  constexpr int kBlock = 100;
+  auto& server = create_job_server();
+  BareMultiCreateJob bare(server.url() + "/v0/workflows/wf-0c2f6a1e/jobs?project_id=proj-1",
+                          in_flight);
+  // Each side's connections before anything is measured. The bare loop's first: the server's
+  // threads are then all up, and the threads that appear with the client are the client's.
+  if (!bare.run(2 * in_flight)) {
+    state.SkipWithError("request failed");
+    return;
+  }
+  const std::set<std::string> before = task_ids();
+  pixxel::ClientOptions options = client_options(server.url());
+  options.max_concurrent_requests = static_cast<std::size_t>(in_flight);
+  pixxel::PixxelClient client(options);
+  if (!run_sdk_async(client, 2 * in_flight, in_flight)) {
+    state.SkipWithError("request failed");
+    return;
+  }
+  std::vector<std::string> client_tasks{std::to_string(gettid())};
+  for (const std::string& tid : task_ids()) {
+    if (before.count(tid) == 0) client_tasks.push_back(tid);
+  }
+  const auto client_cpu_ns = [&] {
+    double ns = 0;
+    for (const std::string& tid : client_tasks) ns += task_cpu_ns(tid);
+    return ns;
+  };
+  std::vector<double> caller_ns;  // the SDK's share on this (the calling) thread
+  const auto sdk_block = [&] {
+    const double start = client_cpu_ns();
+    const double caller_start = task_cpu_ns(client_tasks.front());
+    if (!run_sdk_async(client, kBlock, in_flight)) state.SkipWithError("request failed");
+    caller_ns.push_back((task_cpu_ns(client_tasks.front()) - caller_start) / kBlock);
+    return (client_cpu_ns() - start) / kBlock;
+  };
+  const auto bare_block = [&] {
+    const double start = client_cpu_ns();
+    if (!bare.run(kBlock)) state.SkipWithError("request failed");
+    return (client_cpu_ns() - start) / kBlock;
+  };
+  std::vector<double> sdk_ns;
+  std::vector<double> bare_ns;
+  std::vector<double> ratios;
+  bool sdk_first = true;
+  for (auto _ : state) {
+    double sdk = 0;
+    double plain = 0;
+    if (sdk_first) {
+      sdk = sdk_block();
+      plain = bare_block();
+    } else {
+      plain = bare_block();
+      sdk = sdk_block();
+    }
+    sdk_first = !sdk_first;
+    sdk_ns.push_back(sdk);
+    bare_ns.push_back(plain);
+    ratios.push_back(sdk / plain);
+  }
+  PairedCpu& result = async_cpu[in_flight];
+  result = {median(sdk_ns) / 1000, median(bare_ns) / 1000, median(ratios)};
+  state.counters["sdk_cpu_us"] = result.sdk_us;
+  state.counters["bare_cpu_us"] = result.bare_us;
+  state.counters["ratio"] = result.ratio;
+  state.counters["sdk_caller_us"] = median(caller_ns) / 1000;
+  state.counters["client_threads"] = static_cast<double>(client_tasks.size());
+}
+
+// 120 pairs of blocks of 100 calls each per C: pairs close in time see the same machine.
+BENCHMARK(BM_CreateJobAsync_SdkVsBareMulti)
+    ->Arg(8)
+    ->Arg(64)
+    ->Iterations(120)
+    ->Unit(benchmark::kMillisecond);
+
 // Over TLS. Counts that the server keeps are reported per iteration in these.
 struct TlsCounts {
   double connections_per_iteration = -1;
@@ -322,23 +543,12 @@ pixxel::ClientOptions tls_options(const std::string& url, const std::string& ca)
 // alternating blocks of calls on this one thread (its CPU clock): both sides see the same
 // machine at nearly the same moment, where benchmarks run one after the other each see their
 // own share of a shared machine's noise. The ratio is the median of the blocks' ratios.
-struct PairedCpu {
-  double sdk_us = -1;   // median per call
-  double bare_us = -1;  // median per call
-  double ratio = -1;    // median over blocks of sdk / bare
-};
 PairedCpu tls_cpu;
 
 double thread_cpu_ns() {
   timespec now{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
   return static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec);
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 void BM_CreateJob_Tls_SdkVsBareLibcurl(benchmark::State& state) {
@@ -557,6 +767,13 @@ int main(int argc, char** argv) {
   if (async != nullptr && sequential != nullptr) {
     std::printf("%-68s %9.0f ms (%.1fx slower than async)\n", "the same 256 calls sequentially",
                 sequential->real, sequential->real / async->real);
+  }
+  for (const auto& [in_flight, cpu] : async_cpu) {
+    const std::string label = "async client CPU per call, " + std::to_string(in_flight) +
+                              " in flight / bare curl_multi loop";
+    check(label.c_str(), cpu.ratio, 1.0, true, "x");
+    std::printf("%-68s %7.1f us vs %.1f us\n", "(medians per call: SDK vs bare curl_multi)",
+                cpu.sdk_us, cpu.bare_us);
   }
   if (reporter.find("BM_CreateJob_Tls_SdkVsBareLibcurl") != nullptr) {
     check("client CPU per create_job over TLS keep-alive / bare libcurl", tls_cpu.ratio, 1.05, true,

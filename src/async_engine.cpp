@@ -1,14 +1,12 @@
 #include "async_engine.hpp"
 
-#include <algorithm>
-#include <condition_variable>
-#include <deque>
-#include <map>
-#include <mutex>
-#include <utility>
-#include <vector>
+#include <pthread.h>
 
-#include "pixxel/cancellation.hpp"
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <utility>
+
 #include "pixxel/errors.hpp"
 
 namespace pixxel::internal {
@@ -30,6 +28,53 @@ std::exception_ptr cancelled_error(bool request_sent) {
 
 }  // namespace
 
+WorkerPool::WorkerPool(std::size_t max_threads)
+    : max_threads_(std::max<std::size_t>(1, max_threads)) {}
+
+WorkerPool::~WorkerPool() {
+  shutdown_.cancel();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    jobs_.clear();
+  }
+  ready_.notify_all();
+  for (std::thread& thread : threads_) thread.join();
+}
+
+void WorkerPool::run(std::function<void()> job) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stopping_) return;
+  jobs_.push_back(std::move(job));
+  if (idle_ >= jobs_.size() || threads_.size() >= max_threads_) {
+    ready_.notify_one();
+    return;
+  }
+  // Under the lock: the destructor joins every thread in threads_.
+  threads_.emplace_back([this] { work(); });
+}
+
+void WorkerPool::work() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    ++idle_;
+    ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+    --idle_;
+    if (stopping_) return;
+    std::function<void()> job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    job();
+    job = nullptr;  // what it holds goes before the lock is taken again
+    lock.lock();
+  }
+}
+
+LinkedToken::LinkedToken(const CancellationToken& a, const CancellationToken& b) {
+  from_a = a.on_cancel([s = source]() mutable { s.cancel(); });
+  from_b = b.on_cancel([s = source]() mutable { s.cancel(); });
+}
+
 struct AsyncEngine::State : std::enable_shared_from_this<State> {
   struct Submission {
     std::uint64_t id;
@@ -47,14 +92,11 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
     Result result;
     CancellationRegistration registration;
   };
-  struct Work {
-    std::uint64_t id;
-    HttpRequest request;
-    Clock::time_point started;
-  };
 
-  State(std::size_t max, bool cancels)
-      : max_in_flight(max < 1 ? 1 : max), transport_cancels(cancels) {}
+  State(std::size_t max, bool cancels, std::unique_ptr<LoopDriver> loop_driver)
+      : max_in_flight(max < 1 ? 1 : max),
+        transport_cancels(cancels),
+        driver(std::move(loop_driver)) {}
 
   // No transport in here: a completion may hold the last reference to the state, on the
   // transport's own thread, and a transport must not be destroyed on its own thread.
@@ -62,106 +104,142 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
   const bool transport_cancels;  // it ends a cancelled exchange itself
 
   std::mutex mutex;
-  std::condition_variable wake;        // the loop thread
-  std::condition_variable work_ready;  // the workers
+  // The loop thread's own I/O and wait, when the transport is a LoopTransport. Used on the
+  // loop thread; other threads only wake() it, under the lock, while it is set (the loop
+  // thread resets it under the lock before destroying it).
+  std::unique_ptr<LoopDriver> driver;
+  std::condition_variable wake;  // the loop thread, without a driver
   bool stopping = false;
+  // The loop thread is in driver->wait(); `woken`: a wake() is owed to it already. Other
+  // threads wake it only then, and once: a busy loop looks at its queues before it waits.
+  bool polling = false;
+  bool woken = false;
   std::deque<Submission> ready;                         // due, waiting for a slot
   std::multimap<Clock::time_point, Submission> timers;  // not due yet
   std::map<std::uint64_t, Callback> in_flight;
-  std::deque<Completed> completed;
+  std::deque<Completed> completed;  // from other threads
   std::uint64_t next_id = 0;
   // Cancellation: a registration per cancellable submission until its callback runs, and the
   // ids whose token was cancelled, for the loop to act on. Registrations are destroyed
   // without the lock: destroying one waits for its callback, which takes the lock.
   std::map<std::uint64_t, CancellationRegistration> registrations;
   std::vector<std::uint64_t> cancel_requests;
-  // The worker pool, for a transport without an asynchronous path.
-  std::deque<Work> work;
-  std::size_t workers = 0;
-  std::size_t idle_workers = 0;
+
+  // With the lock held: makes the loop thread look at its queues again.
+  void wake_locked() {
+    if (driver) {
+      if (polling && !woken) {
+        woken = true;
+        driver->wake();
+      }
+    } else {
+      wake.notify_one();
+    }
+  }
 
   // Runs on any thread: hands a finished exchange to the loop, unless it has stopped.
   void complete(std::uint64_t id, Result result) {
-    bool first = false;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (stopping) return;
+    completed.push_back(Completed{id, std::move(result)});
+    wake_locked();
+  }
+
+  // Loop thread, without the lock: an exchange of the driver ended; its callback runs now.
+  void complete_here(std::uint64_t id, Result result) {
+    Callback done;
+    CancellationRegistration registration;
     {
       std::lock_guard<std::mutex> lock(mutex);
       if (stopping) return;
-      first = completed.empty();
-      completed.push_back(Completed{id, std::move(result)});
-    }
-    // The loop takes every completion queued when it wakes, so only the first of a burst
-    // needs to wake it; waking it for each would hand the lock back and forth.
-    if (first) wake.notify_one();
-  }
-
-  // Called with the lock held: starts a worker if none is idle and the pool may grow.
-  void dispatch_to_worker(const std::shared_ptr<Transport>& transport, Work item) {
-    work.push_back(std::move(item));
-    if (idle_workers > 0 || workers >= max_in_flight) {
-      work_ready.notify_one();
-      return;
-    }
-    ++workers;
-    // Detached: a send may block for its whole timeout, and destroying the client must not
-    // wait for it. The worker keeps the state and the transport alive until it is done.
-    std::thread([self = shared_from_this(), transport] { self->work_loop(*transport); }).detach();
-  }
-
-  void work_loop(Transport& transport) {
-    std::unique_lock<std::mutex> lock(mutex);
-    for (;;) {
-      ++idle_workers;
-      work_ready.wait(lock, [&] { return stopping || !work.empty(); });
-      --idle_workers;
-      if (stopping) break;
-      Work item = std::move(work.front());
-      work.pop_front();
-      lock.unlock();
-      Result result;
-      result.started = item.started;
-      try {
-        result.response = transport.send(item.request);
-      } catch (...) {
-        result.error = std::current_exception();
+      auto it = in_flight.find(id);
+      if (it == in_flight.end()) return;
+      done = std::move(it->second);
+      in_flight.erase(it);
+      auto r = registrations.find(id);
+      if (r != registrations.end()) {
+        registration = std::move(r->second);
+        registrations.erase(r);
       }
-      complete(item.id, std::move(result));
-      lock.lock();
     }
-    --workers;
+    registration.reset();
+    done(std::move(result));
   }
 
-  // Loop thread: starts what is due, up to the slots free. Called without the lock.
-  void start_ready(const std::shared_ptr<Transport>& transport,
+  bool can_start() const { return !ready.empty() && in_flight.size() < max_in_flight; }
+
+  // Loop thread, with the lock held (released around each start): starts what is due, up to
+  // the slots free.
+  void start_ready(const std::shared_ptr<Transport>& transport, WorkerPool& workers,
                    std::unique_lock<std::mutex>& lock) {
-    while (!ready.empty() && in_flight.size() < max_in_flight) {
+    while (can_start()) {
       Submission s = std::move(ready.front());
       ready.pop_front();
       const std::uint64_t id = s.id;
       in_flight.emplace(id, std::move(s.done));
       const auto started = Clock::now();
       lock.unlock();
+      if (driver) {
+        try {
+          Transport::Completion completion = [this, id, started](HttpResponse response,
+                                                                 std::exception_ptr error) {
+            complete_here(id, Result{std::move(response), std::move(error), false, started});
+          };
+          if (s.stream != nullptr) {
+            driver->start_streamed(std::move(s.request), std::move(completion),
+                                   std::move(s.stream));
+          } else {
+            driver->start(std::move(s.request), std::move(completion));
+          }
+        } catch (...) {
+          complete_here(id, Result{{}, std::current_exception(), false, started});
+        }
+        lock.lock();
+        continue;
+      }
       bool async = false;
       try {
-        Transport::Completion completion = [weak = weak_from_this(), id, started](
-                                               HttpResponse response, std::exception_ptr error) {
-          if (auto self = weak.lock()) {
-            self->complete(id, Result{std::move(response), std::move(error), false, started});
-          }
-        };
-        auto* streaming =
-            s.stream != nullptr ? dynamic_cast<BodyStreamingTransport*>(transport.get()) : nullptr;
-        async = streaming != nullptr
-                    ? streaming->send_async_streamed(s.request, s.stream, std::move(completion))
-                    : transport->send_async(s.request, std::move(completion));
+        async =
+            transport->send_async(s.request, [weak = weak_from_this(), id, started](
+                                                 HttpResponse response, std::exception_ptr error) {
+              if (auto self = weak.lock()) {
+                self->complete(id, Result{std::move(response), std::move(error), false, started});
+              }
+            });
       } catch (...) {
         complete(id, Result{{}, std::current_exception(), false, started});
         async = true;
       }
+      if (!async) send_on_worker(transport, workers, id, std::move(s.request), started);
       lock.lock();
-      if (!async && !stopping) {
-        dispatch_to_worker(transport, Work{id, std::move(s.request), started});
-      }
     }
+  }
+
+  void send_on_worker(const std::shared_ptr<Transport>& transport, WorkerPool& workers,
+                      std::uint64_t id, HttpRequest request, Clock::time_point started) {
+    workers.run([self = shared_from_this(), transport, id, request = std::move(request), started,
+                 shutdown = workers.shutdown()]() mutable {
+      {
+        std::lock_guard<std::mutex> lock(self->mutex);
+        // Failed already by the shutdown (as possibly sent): better not sent at all.
+        if (self->stopping) return;
+      }
+      // A transport that can be interrupted is, by the client's destruction too, which then
+      // need not wait for it.
+      std::optional<LinkedToken> link;
+      if (self->transport_cancels) {
+        link.emplace(request.cancel, shutdown);
+        request.cancel = link->source.token();
+      }
+      Result result;
+      result.started = started;
+      try {
+        result.response = transport->send(request);
+      } catch (...) {
+        result.error = std::current_exception();
+      }
+      self->complete(id, std::move(result));
+    });
   }
 
   // Takes the callback owed for `id` out of `owed`'s way, with its registration.
@@ -196,7 +274,7 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
       }
       auto f = in_flight.find(id);
       if (f != in_flight.end() && !transport_cancels) {
-        // The exchange cannot be stopped: it finishes unheard (complete() finds no id).
+        // The exchange cannot be stopped: it finishes unheard (its completion finds no id).
         settle(id, std::move(f->second), Result{{}, cancelled_error(true), false, {}}, owed);
         in_flight.erase(f);
       }
@@ -214,7 +292,13 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
     lock.lock();
   }
 
-  void loop(const std::shared_ptr<Transport>& transport) {
+  // Whether the loop has something to do at once (with the lock held).
+  bool busy(Clock::time_point now) const {
+    return stopping || !completed.empty() || !cancel_requests.empty() || can_start() ||
+           (!timers.empty() && timers.begin()->first <= now);
+  }
+
+  void loop(const std::shared_ptr<Transport>& transport, WorkerPool& workers) {
     std::unique_lock<std::mutex> lock(mutex);
     std::vector<Owed> owed;
     for (;;) {
@@ -230,10 +314,6 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
       }
       if (stopping) break;
       take_cancelled(owed);
-      if (!owed.empty()) {
-        pay(lock, owed);
-        continue;
-      }
       if (!completed.empty()) {
         std::deque<Completed> batch;
         batch.swap(completed);
@@ -243,15 +323,29 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
           settle(c.id, std::move(it->second), std::move(c.result), owed);
           in_flight.erase(it);
         }
+      }
+      if (!owed.empty()) {
         pay(lock, owed);
         continue;
       }
-      start_ready(transport, lock);
-      const bool can_start = !ready.empty() && in_flight.size() < max_in_flight;
-      if (can_start) continue;
+      start_ready(transport, workers, lock);
+      if (driver) {
+        // Completions run in here, on this thread, without the lock.
+        lock.unlock();
+        driver->perform();
+        lock.lock();
+        if (busy(Clock::now())) continue;
+        polling = true;
+        woken = false;
+        const auto deadline = timers.empty() ? Clock::time_point::max() : timers.begin()->first;
+        lock.unlock();
+        driver->wait(deadline);
+        lock.lock();
+        polling = false;
+        continue;
+      }
       auto ready_to_run = [&] {
-        return stopping || !completed.empty() || !cancel_requests.empty() ||
-               (!ready.empty() && in_flight.size() < max_in_flight);
+        return stopping || !completed.empty() || !cancel_requests.empty() || can_start();
       };
       if (timers.empty()) {
         wake.wait(lock, ready_to_run);
@@ -259,7 +353,12 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
         wake.wait_until(lock, timers.begin()->first, ready_to_run);
       }
     }
-    // Stopping: everything still owed a callback gets one, on this thread.
+    // Stopping. The driver's exchanges go first: their completions find `stopping` set.
+    std::unique_ptr<LoopDriver> ending = std::move(driver);
+    lock.unlock();
+    ending.reset();
+    lock.lock();
+    // Everything still owed a callback gets one, on this thread.
     std::vector<std::pair<Callback, bool>> unpaid;
     for (auto& [id, done] : in_flight) unpaid.emplace_back(std::move(done), true);
     for (auto& s : ready) unpaid.emplace_back(std::move(s.done), false);
@@ -267,29 +366,46 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
     in_flight.clear();
     ready.clear();
     timers.clear();
-    work.clear();
+    completed.clear();
     std::map<std::uint64_t, CancellationRegistration> unregister;
     unregister.swap(registrations);
     lock.unlock();
-    work_ready.notify_all();
     unregister.clear();
     for (auto& [done, sent] : unpaid) done(Result{{}, shutdown_error(sent), true, {}});
   }
 };
 
+namespace {
+
+std::unique_ptr<LoopDriver> driver_for(Transport& transport) {
+  auto* loop_transport = dynamic_cast<LoopTransport*>(&transport);
+  return loop_transport != nullptr ? loop_transport->make_loop_driver() : nullptr;
+}
+
+}  // namespace
+
 AsyncEngine::AsyncEngine(std::shared_ptr<Transport> transport, std::size_t max_in_flight)
-    : state_(std::make_shared<State>(max_in_flight, transport->supports_cancellation())) {
+    : workers_(std::make_unique<WorkerPool>(max_in_flight)),
+      state_(std::make_shared<State>(max_in_flight, transport->supports_cancellation(),
+                                     driver_for(*transport))) {
   thread_ =
-      std::thread([state = state_, transport = std::move(transport)] { state->loop(transport); });
+      std::thread([state = state_, transport = std::move(transport), workers = workers_.get()] {
+#if defined(__linux__)
+        // Named for whoever looks at the process's threads (top -H, a debugger, perf).
+        pthread_setname_np(pthread_self(), "pixxel-loop");
+#endif
+        state->loop(transport, *workers);
+      });
 }
 
 AsyncEngine::~AsyncEngine() {
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
     state_->stopping = true;
+    state_->wake_locked();
   }
-  state_->wake.notify_all();
   thread_.join();
+  workers_.reset();
 }
 
 void AsyncEngine::submit(HttpRequest request, Callback done, Clock::time_point not_before,
@@ -307,28 +423,28 @@ void AsyncEngine::schedule(Clock::time_point when, const CancellationToken& canc
 
 void AsyncEngine::add(HttpRequest request, Callback done, Clock::time_point not_before,
                       bool continuation, bool timer_only, std::shared_ptr<BodyStream> stream) {
-  const CancellationToken cancel = request.cancel;
+  const bool cancellable = request.cancel.can_be_cancelled();
+  const CancellationToken cancel = cancellable ? request.cancel : CancellationToken();
   std::uint64_t id = 0;
-  {
-    std::lock_guard<std::mutex> lock(state_->mutex);
-    id = state_->next_id++;
-  }
   // Registered before the submission is in place; a cancellation that comes first is found
   // again below, once it is.
   CancellationRegistration registration;
-  if (cancel.can_be_cancelled()) {
+  if (cancellable) {
+    {
+      std::lock_guard<std::mutex> lock(state_->mutex);
+      id = state_->next_id++;
+    }
     registration = cancel.on_cancel([weak = std::weak_ptr<State>(state_), id] {
       if (auto state = weak.lock()) {
-        {
-          std::lock_guard<std::mutex> lock(state->mutex);
-          state->cancel_requests.push_back(id);
-        }
-        state->wake.notify_one();
+        std::lock_guard<std::mutex> lock(state->mutex);
+        state->cancel_requests.push_back(id);
+        state->wake_locked();
       }
     });
   }
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
+    if (!cancellable) id = state_->next_id++;
     if (!state_->stopping) {
       State::Submission s{id, std::move(request), std::move(done), timer_only, std::move(stream)};
       if (continuation) {
@@ -339,18 +455,15 @@ void AsyncEngine::add(HttpRequest request, Callback done, Clock::time_point not_
         state_->ready.push_back(std::move(s));
       }
       done = nullptr;
-      if (cancel.can_be_cancelled()) {
+      if (cancellable) {
         state_->registrations.emplace(id, std::move(registration));
         if (cancel.cancelled()) state_->cancel_requests.push_back(id);
       }
+      state_->wake_locked();
     }
   }
   registration.reset();
-  if (done) {
-    done(Result{{}, shutdown_error(false), true, {}});
-    return;
-  }
-  state_->wake.notify_one();
+  if (done) done(Result{{}, shutdown_error(false), true, {}});
 }
 
 }  // namespace pixxel::internal

@@ -24,16 +24,14 @@ class BodyStream {
   virtual void write(std::string_view piece) = 0;
 };
 
-// The SDK's libcurl transport's streamed sends: as send and send_async, except that a 2xx
-// body goes to `stream` (the answer's body stays empty) while max_response_bytes still
-// applies to it. The pipeline looks for this interface on the client's transport.
+// The SDK's libcurl transport's streamed send: as send, except that a 2xx body goes to
+// `stream` (the answer's body stays empty) while max_response_bytes still applies to it. The
+// pipeline looks for this interface on the client's transport; asynchronous calls stream
+// through the transport's LoopDriver (start_streamed).
 class BodyStreamingTransport {
  public:
   virtual HttpResponse send_streamed(const HttpRequest& request,
                                      const std::shared_ptr<BodyStream>& stream) = 0;
-  // Returns true, like send_async on this transport.
-  virtual bool send_async_streamed(HttpRequest request, std::shared_ptr<BodyStream> stream,
-                                   Transport::Completion done) = 0;
 
  protected:
   ~BodyStreamingTransport() = default;

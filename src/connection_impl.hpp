@@ -132,7 +132,9 @@ class RealConnection final : public Connection {
   // cancellation. Throws InvalidArgumentError for bad overrides.
   CallSpec spec(HttpRequest request, const CallOptions& call) const;
 
-  HttpResponse call(CallSpec spec) { return run_blocking(settings_, std::move(spec), clock_); }
+  HttpResponse call(CallSpec spec) {
+    return run_blocking(settings_, std::move(spec), clock_, &blocking_workers_);
+  }
 
   // One of internal::decode_*: the body, and the key to redact from its errors.
   template <typename T>
@@ -261,6 +263,9 @@ class RealConnection final : public Connection {
   Settings settings_;
   Clock& clock_ = Clock::real();
   std::atomic<bool> closing_{false};
+  // The exchanges a cancelled blocking call left to finish unheard on a transport that
+  // cannot be interrupted; joined when the connection goes.
+  WorkerPool blocking_workers_;
   std::once_flag engine_once_;
   // Last: destroyed first, failing the calls in flight while the rest is still alive.
   std::unique_ptr<AsyncEngine> engine_;

@@ -2,7 +2,7 @@
 #define PIXXEL_ENDPOINTS_HPP_
 
 // Every API endpoint the SDK calls, and the one way a request to one of them is built. To add
-// an endpoint: one constant here, a model with its field table (decode/), a client method.
+// an endpoint: one constant here, then the steps of CONTRIBUTING.md ("Adding a call").
 // Not public API.
 
 #include <initializer_list>

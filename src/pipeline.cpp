@@ -109,14 +109,15 @@ std::exception_ptr Attempts::abandon(std::exception_ptr error) {
 
 HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
                               const HttpRequest& request, const StreamSink* sink,
-                              const std::shared_ptr<BodyStream>& stream) {
+                              WorkerPool* workers, const std::shared_ptr<BodyStream>& stream) {
   // The SDK's libcurl transport ends a cancelled transfer itself: no thread of its own.
   if (stream != nullptr) {
     if (auto* streaming = dynamic_cast<BodyStreamingTransport*>(transport.get())) {
       return streaming->send_streamed(request, stream);
     }
   }
-  if (!request.cancel.can_be_cancelled() || transport->supports_cancellation()) {
+  if (!request.cancel.can_be_cancelled() || transport->supports_cancellation() ||
+      workers == nullptr) {
     return sink != nullptr ? transport->send_streaming(request, *sink) : transport->send(request);
   }
   if (request.cancel.cancelled()) {
@@ -146,7 +147,9 @@ HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
       sink->on_body(chunk);
     };
   }
-  std::thread([exchange, transport, request, forward, streaming = sink != nullptr] {
+  // On a thread the client owns (its destruction waits for the send), not one that could
+  // outlive it.
+  workers->run([exchange, transport, request, forward, streaming = sink != nullptr] {
     HttpResponse response;
     std::exception_ptr error;
     try {
@@ -161,7 +164,7 @@ HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
       exchange->error = std::move(error);
     }
     exchange->cv.notify_all();
-  }).detach();
+  });
   auto registration = request.cancel.on_cancel([exchange] {
     { std::lock_guard<std::mutex> lock(exchange->mutex); }
     exchange->cv.notify_all();
@@ -238,7 +241,8 @@ Attempts::Decision Attempts::finish(HttpResponse response, std::exception_ptr fa
   return decision;
 }
 
-HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock) {
+HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock,
+                          WorkerPool* workers) {
   const std::shared_ptr<Transport>& transport = settings.options.transport;
   Attempts attempts(settings, std::move(spec));
   const StreamSink* sink = attempts.spec().sink;
@@ -250,7 +254,7 @@ HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock)
     std::exception_ptr failure;
     try {
       for (;;) {
-        response = send_cancellable(transport, *request, sink, attempts.spec().stream);
+        response = send_cancellable(transport, *request, sink, workers, attempts.spec().stream);
         request = attempts.next_hop(response, clock.now());
         if (request == nullptr) break;
       }

@@ -113,15 +113,19 @@ class Attempts {
 };
 
 // Sends one request through `transport` on the calling thread (streamed into `sink` if set).
-// A transport that cannot be interrupted is, for a cancellable request, run on a thread of its
-// own, so that a cancellation returns at once (CancelledError) and the exchange goes on
-// unheard; the sink is no longer called after that.
+// A transport that cannot be interrupted is, for a cancellable request, run on one of
+// `workers` (the client's, joined by its destruction), so that a cancellation returns at once
+// (CancelledError) and the exchange goes on unheard; the sink is no longer called after that.
+// Without `workers` such a send runs on the calling thread, and a cancellation waits for it.
 HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
                               const HttpRequest& request, const StreamSink* sink,
+                              WorkerPool* workers = nullptr,
                               const std::shared_ptr<BodyStream>& stream = nullptr);
 
 // Runs `spec` to its end on the calling thread: the 2xx answer, or throws the last error.
-HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock);
+// `workers`: see send_cancellable.
+HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock,
+                          WorkerPool* workers = nullptr);
 
 // Runs `spec` on `engine`; `done` gets the 2xx answer or the last error, on the engine's
 // thread. Retries wait on the engine's timers.

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <map>
 #include <mutex>
@@ -313,6 +314,55 @@ TEST(AsyncTest, CopiesShareOneLoop) {
   EXPECT_EQ(loop_of[jobs + "by-copy"], loop_of[jobs + "by-a"]);
   EXPECT_NE(loop_of[jobs + "by-other"], loop_of[jobs + "by-a"]);
   EXPECT_NE(loop_of[jobs + "by-a"], std::this_thread::get_id());
+}
+
+// The threads of this process, one entry each in /proc/self/task.
+std::size_t thread_count() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(AsyncTest, AClientStartsOneThreadForItsAsynchronousCallsAndNoneOutlivesIt) {
+  if (!std::filesystem::exists("/proc/self/task")) GTEST_SKIP() << "no /proc/self/task here";
+  TestServer server;
+  serve_echo(server);
+  server.start();
+  // One answered call first, so that the server's own threads are all up before counting.
+  EXPECT_EQ(PixxelClient(options_for(server.url())).get_job("wf", "warm-up").id, "warm-up");
+  const std::size_t before = thread_count();
+  {
+    ClientOptions o = options_for(server.url());
+    o.max_concurrent_requests = 8;
+    PixxelClient client(o);
+    // Blocking calls over libcurl, cancellable or not, run on the caller's thread alone.
+    CancellationSource unused;
+    CallOptions cancellable;
+    cancellable.cancel = unused.token();
+    EXPECT_EQ(client.get_job("wf", "blocking").id, "blocking");
+    EXPECT_EQ(client.get_job("wf", "cancellable", cancellable).id, "cancellable");
+    EXPECT_EQ(thread_count(), before);
+    // Asynchronous calls, many in flight at once, and a wait: all on one loop thread, which
+    // drives libcurl too (no second thread for its multi handle).
+    std::vector<std::future<Job>> futures;
+    for (int i = 0; i < 64; ++i) {
+      futures.push_back(client.create_job_async("wf-" + std::to_string(i), "p"));
+    }
+    WaitOptions wait;
+    wait.poll_interval = 1ms;
+    wait.timeout = 50ms;  // the job stays "running"
+    auto waited = client.wait_for_job_async("wf", "job-1", wait);
+    for (int i = 0; i < 64; ++i) EXPECT_EQ(futures[i].get().id, "wf-" + std::to_string(i));
+    EXPECT_THROW(waited.get(), TimeoutError);
+    EXPECT_EQ(thread_count(), before + 1);
+    EXPECT_EQ(client.create_job_async("wf-again", "p", cancellable).get().id, "wf-again");
+    EXPECT_EQ(thread_count(), before + 1);
+  }
+  // The client's destruction joined its thread.
+  EXPECT_EQ(thread_count(), before);
 }
 
 TEST(AsyncTest, CustomTransportRunsTheBlockingPath) {

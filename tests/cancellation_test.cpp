@@ -13,6 +13,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include <gtest/gtest.h>
@@ -405,6 +406,27 @@ TEST(CancellationTest, AsyncCallOnATransportThatCannotBeInterrupted) {
   report("async, custom transport in send", e.latency);
   expect_cancelled(e, /*request_sent=*/true);
   release->open();
+}
+
+TEST(CancellationTest, DestroyingTheClientWaitsForAnExchangeACancellationLeftRunning) {
+  auto entered = std::make_shared<Gate>();
+  auto release = std::make_shared<Gate>();
+  auto transport = stuck_transport(entered, release);
+  std::thread opener;
+  {
+    ClientOptions o = options_for("http://127.0.0.1:1");
+    o.transport = transport;
+    PixxelClient client(o);
+    CancellationSource source;
+    const Ending e = cancel_blocking(
+        source, [&] { return entered->wait(); },
+        [&] { client.create_job("wf", "p", cancelled_by(source)); });
+    expect_cancelled(e, /*request_sent=*/true);
+    opener = std::thread([release] { release->open(); });
+  }  // waits for the exchange's thread, whose send `opener` lets go
+  opener.join();
+  // That thread was the client's: it is gone, and with it its hold on the transport.
+  EXPECT_EQ(transport.use_count(), 1);
 }
 
 TEST(CancellationTest, ACancelledCallLeavesTheClientUsable) {

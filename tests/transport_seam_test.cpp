@@ -94,12 +94,23 @@ TEST(TransportSeamTest, DestroyingTheClientFailsCallsInFlightAndQueuedWhateverTh
   auto transport = std::make_shared<GatedTransport>();
   std::future<Job> in_flight;
   std::future<Job> queued;
+  // The destruction fails both calls first, then waits for the worker's send (which ignores
+  // cancellation): only then does this let the transport answer, unheard.
+  std::thread opener;
   {
     PixxelClient client(options_with(transport, 1));
     in_flight = client.create_job_async("wf", "proj");
     queued = client.create_job_async("wf", "proj");
-    ASSERT_TRUE(transport->wait_for_inside(1));
-  }  // the transport still holds the first send
+    const bool inside = transport->wait_for_inside(1);
+    if (!inside) transport->open();  // the destruction below must not wait forever
+    ASSERT_TRUE(inside);
+    opener = std::thread([&] {
+      in_flight.wait();
+      queued.wait();
+      transport->open();
+    });
+  }  // the transport still held the first send
+  opener.join();
   ASSERT_EQ(in_flight.wait_for(30s), std::future_status::ready);
   ASSERT_EQ(queued.wait_for(30s), std::future_status::ready);
   try {
@@ -114,7 +125,8 @@ TEST(TransportSeamTest, DestroyingTheClientFailsCallsInFlightAndQueuedWhateverTh
   } catch (const TransportError& e) {
     EXPECT_FALSE(e.request_sent());
   }
-  transport->open();  // lets the worker finish; nobody listens for its answer any more
+  // Nothing of the client's outlives it: its worker was joined.
+  EXPECT_EQ(transport.use_count(), 1);
 }
 
 // A transport with an asynchronous path of its own, completing on a thread it owns.

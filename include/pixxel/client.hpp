@@ -45,6 +45,16 @@ namespace pixxel {
 /// The client is a thin value over a `Connection`; give it a
 /// `pixxel::mocks::MockConnection` to test your code without a server.
 ///
+/// @par Threads and destruction
+/// A client starts one thread, for its asynchronous calls (and waits), with its first such
+/// call: that loop drives libcurl itself, so no other thread is involved. A custom
+/// `transport` may add worker threads of the client's (see `create_job_async` and
+/// `Transport::supports_cancellation`). Every thread a client starts ends with it: destroying
+/// the last copy (and the connection, if held elsewhere) fails what is in flight, then joins
+/// them, which waits for a custom transport's blocking `send` still running on one of them
+/// (its request's token is cancelled first, so a transport that supports cancellation ends
+/// at once; one that ignores it runs to its end).
+///
 /// @par Thread Safety
 /// One client may be shared by any number of threads, and its calls made concurrently.
 /// Copies share the same connection and settings; copying is cheap.
@@ -70,15 +80,16 @@ class PIXXEL_EXPORT PixxelClient {
                  const CallOptions& options = {});
 
   /// `create_job` without blocking: the answer, or the same typed error, arrives through the
-  /// future. Runs on the client's single libcurl multi loop (no thread per call), with the
-  /// same retries, whose pauses are timers there; at most
+  /// future. Runs on the client's one loop thread, which drives its libcurl multi handle
+  /// (no thread per call), with the same retries, whose pauses are timers there; at most
   /// `ClientOptions::max_concurrent_requests` calls are in flight, the rest queue. A custom
   /// `transport` without an asynchronous path (`Transport::send_async`) is driven from a pool
-  /// of at most `max_concurrent_requests` worker threads, reused from call to call.
+  /// of at most `max_concurrent_requests` worker threads of the client's, reused from call to
+  /// call and joined by its destruction.
   ///
   /// Destroying the last copy of the client (and of its connection, if held elsewhere) fails
-  /// the calls still in flight: their futures get a `TransportError`. Argument errors arrive
-  /// through the future too.
+  /// the calls still in flight: their futures get a `TransportError` (before the destruction
+  /// waits for any worker thread). Argument errors arrive through the future too.
   /// @code
   /// std::vector<std::future<pixxel::Job>> jobs;
   /// for (const auto& wf : workflows) jobs.push_back(client.create_job_async(wf, project));

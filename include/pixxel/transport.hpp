@@ -94,16 +94,19 @@ class PIXXEL_EXPORT Transport {
   /// the answer or the error. Returns false, without calling `done`, when the transport has
   /// no asynchronous path of its own (the default): the client then calls `send` on worker
   /// threads of its own, at most `ClientOptions::max_concurrent_requests` of them, reused
-  /// from call to call.
+  /// from call to call. Destroying the client cancels the request of a `send` still running
+  /// there (through `HttpRequest::cancel`, when the transport `supports_cancellation()`) and
+  /// waits for it to return.
   virtual bool send_async(HttpRequest request, Completion done);
 
   /// Whether `send`, `send_streaming` and `send_async` end an exchange soon (well within
   /// 100 ms) after `HttpRequest::cancel` is cancelled, with `CancelledError` (its
   /// `request_sent()` saying whether any byte of the request may have left). The default is
   /// false: the client cannot interrupt such a transport, so a blocking call with a token that
-  /// can be cancelled sends each request on a thread of its own, and when cancelled returns at
-  /// once with `CancelledError` (`request_sent()` true) while the exchange finishes unheard; an
-  /// asynchronous call likewise stops waiting for it. The libcurl transport says true.
+  /// can be cancelled sends each request on a worker thread of the client's, and when
+  /// cancelled returns at once with `CancelledError` (`request_sent()` true) while the
+  /// exchange finishes unheard; an asynchronous call likewise stops waiting for it. Destroying
+  /// the client waits for such an exchange to end. The libcurl transport says true.
   virtual bool supports_cancellation() const;
 };
 

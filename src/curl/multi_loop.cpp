@@ -60,85 +60,88 @@ MultiLoop::MultiLoop(CURLSH* share, CurlTransportOptions options)
   // libcurl puts at most 100 streams on one connection by default and opens another (without
   // waiting) for the rest; the server's own limit still applies.
   curl_multi_setopt(multi_.get(), CURLMOPT_MAX_CONCURRENT_STREAMS, std::max(100L, connections));
-  thread_ = std::thread([this] { loop(); });
 }
 
-MultiLoop::~MultiLoop() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  curl_multi_wakeup(multi_.get());
-  thread_.join();
-}
+MultiLoop::~MultiLoop() { fail_everything(); }
 
-void MultiLoop::start(HttpRequest request, Transport::Completion done) {
-  start(std::move(request), std::move(done), nullptr);
-}
-
-void MultiLoop::start(HttpRequest request, Transport::Completion done,
-                      std::shared_ptr<BodyStream> stream) {
+std::unique_ptr<MultiLoop::Exchange> MultiLoop::make_exchange(HttpRequest request,
+                                                              Transport::Completion done) {
   auto exchange = std::make_unique<Exchange>();
   exchange->request = std::move(request);
   exchange->done = std::move(done);
+  if (exchange->request.cancel.can_be_cancelled()) {
+    // Wakes the loop from curl_multi_poll, which may otherwise wait up to a second.
+    exchange->cancel_registration =
+        exchange->request.cancel.on_cancel([this, target = exchange.get()] {
+          {
+            std::lock_guard<std::mutex> lock(mutex_);
+            cancelled_.push_back(target);
+          }
+          curl_multi_wakeup(multi_.get());
+        });
+  }
+  return exchange;
+}
+
+void MultiLoop::start(HttpRequest request, Transport::Completion done) {
+  admit(make_exchange(std::move(request), std::move(done)));
+}
+
+void MultiLoop::start_streamed(HttpRequest request, Transport::Completion done,
+                               std::shared_ptr<BodyStream> stream) {
+  auto exchange = make_exchange(std::move(request), std::move(done));
   exchange->stream = std::move(stream);
-  // Wakes the loop from curl_multi_poll, which may otherwise wait up to a second.
-  exchange->cancel_registration =
-      exchange->request.cancel.on_cancel([this, target = exchange.get()] {
-        {
-          std::lock_guard<std::mutex> lock(mutex_);
-          cancelled_.push_back(target);
-        }
-        curl_multi_wakeup(multi_.get());
-      });
+  admit(std::move(exchange));
+}
+
+void MultiLoop::submit(HttpRequest request, Transport::Completion done) {
+  auto exchange = make_exchange(std::move(request), std::move(done));
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!stopping_) {
-      submitted_.push_back(std::move(exchange));
-      wake = !wakeup_pending_;
-      wakeup_pending_ = true;
-    }
-  }
-  // Called outside the lock: `done` may start another request.
-  if (exchange) {
-    fail(exchange->done, false);
-    return;
+    submitted_.push_back(std::move(exchange));
+    wake = !wakeup_pending_;
+    wakeup_pending_ = true;
   }
   if (wake) curl_multi_wakeup(multi_.get());
 }
+
+void MultiLoop::wake() { curl_multi_wakeup(multi_.get()); }
 
 void MultiLoop::start_submitted() {
   std::vector<std::unique_ptr<Exchange>> batch;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (submitted_.empty()) return;
     batch.swap(submitted_);
     wakeup_pending_ = false;
   }
-  for (auto& exchange : batch) {
-    if (exchange->request.cancel.cancelled()) {
-      exchange->done({}, std::make_exception_ptr(CancelledError(
-                             exchange->request.method + " " + loggable_url(exchange->request) +
-                                 ": cancelled before it was sent",
-                             false)));
-      continue;
-    }
-    // The first request to an https origin goes alone; the rest wait until it has set up a
-    // connection (HTTP/2: they share it) or ended (the TLS session is cached: they resume it)
-    // instead of each doing a full handshake at once.
-    std::string origin = tls_origin(exchange->request.url);
-    if (!origin.empty() && warm_.count(origin) == 0) {
-      auto held = held_.find(origin);
-      if (held != held_.end()) {
-        held->second.push_back(std::move(exchange));
-        continue;
-      }
-      held_[origin].clear();
-      held_since_[origin] = std::chrono::steady_clock::now();
-      exchange->probe_origin = std::move(origin);
-    }
-    launch(std::move(exchange));
+  for (auto& exchange : batch) admit(std::move(exchange));
+}
+
+void MultiLoop::admit(std::unique_ptr<Exchange> exchange) {
+  if (exchange->request.cancel.cancelled()) {
+    exchange->done({}, std::make_exception_ptr(CancelledError(exchange->request.method + " " +
+                                                                  loggable_url(exchange->request) +
+                                                                  ": cancelled before it was sent",
+                                                              false)));
+    return;
   }
+  // The first request to an https origin goes alone; the rest wait until it has set up a
+  // connection (HTTP/2: they share it) or ended (the TLS session is cached: they resume it)
+  // instead of each doing a full handshake at once.
+  std::string origin = tls_origin(exchange->request.url);
+  if (!origin.empty() && warm_.count(origin) == 0) {
+    auto held = held_.find(origin);
+    if (held != held_.end()) {
+      held->second.push_back(std::move(exchange));
+      return;
+    }
+    held_[origin].clear();
+    held_since_[origin] = std::chrono::steady_clock::now();
+    exchange->probe_origin = std::move(origin);
+  }
+  launch(std::move(exchange));
 }
 
 void MultiLoop::launch(std::unique_ptr<Exchange> exchange) {
@@ -300,34 +303,32 @@ bool MultiLoop::stop_held(const Exchange* target) {
   return false;
 }
 
-void MultiLoop::loop() {
-  for (;;) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_) break;
-    }
-    start_submitted();
-    stop_cancelled();
-    int still_running = 0;
-    curl_multi_perform(multi_.get(), &still_running);
-    for (const std::string& origin : std::exchange(multiplexed_, {})) release_held(origin, false);
-    int queued = 0;
-    bool finished_any = false;
-    while (CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
-      if (message->msg == CURLMSG_DONE) {
-        finish(message->easy_handle, message->data.result);
-        finished_any = true;
-      }
-    }
-    // A completion may have started another request at once: look again before waiting.
-    if (finished_any) continue;
-    long timeout_ms = -1;
-    curl_multi_timeout(multi_.get(), &timeout_ms);
-    long wait_ms = timeout_ms < 0 ? 1000 : std::min(timeout_ms, 1000L);
-    wait_ms = std::min(wait_ms, release_overdue());
-    if (wait_ms > 0) curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(wait_ms), nullptr);
+void MultiLoop::perform() {
+  if (!held_since_.empty()) release_overdue();
+  start_submitted();
+  stop_cancelled();
+  int still_running = 0;
+  curl_multi_perform(multi_.get(), &still_running);
+  for (const std::string& origin : std::exchange(multiplexed_, {})) release_held(origin, false);
+  int queued = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_.get(), &queued)) {
+    if (message->msg == CURLMSG_DONE) finish(message->easy_handle, message->data.result);
   }
-  fail_everything();
+}
+
+void MultiLoop::wait(Clock::time_point deadline) {
+  // At most a second: the held exchanges' release is looked at between waits. libcurl's own
+  // next timeout shortens it further (curl_multi_poll takes the smaller).
+  long wait_ms = 1000;
+  if (deadline != Clock::time_point::max()) {
+    const auto left = deadline - Clock::now();
+    if (left <= Clock::duration::zero()) return;
+    // Rounded up: a wait that ends just before the deadline would only wait again.
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+    wait_ms = std::min<long>(wait_ms, static_cast<long>(ms));
+  }
+  if (!held_since_.empty()) wait_ms = std::min(wait_ms, release_overdue());
+  if (wait_ms > 0) curl_multi_poll(multi_.get(), nullptr, 0, static_cast<int>(wait_ms), nullptr);
 }
 
 void MultiLoop::fail_everything() {
@@ -347,6 +348,26 @@ void MultiLoop::fail_everything() {
     batch.swap(submitted_);
   }
   for (auto& exchange : batch) fail(exchange->done, false);
+}
+
+}  // namespace pixxel::internal
+
+namespace pixxel::internal {
+
+MultiLoopThread::MultiLoopThread(CURLSH* share, CurlTransportOptions options)
+    : loop_(share, std::move(options)) {
+  thread_ = std::thread([this] {
+    while (!stopping_.load(std::memory_order_acquire)) {
+      loop_.perform();
+      loop_.wait(LoopDriver::Clock::time_point::max());
+    }
+  });
+}
+
+MultiLoopThread::~MultiLoopThread() {
+  stopping_.store(true, std::memory_order_release);
+  loop_.wake();
+  thread_.join();
 }
 
 }  // namespace pixxel::internal

@@ -1,9 +1,10 @@
 #ifndef PIXXEL_CURL_MULTI_LOOP_HPP_
 #define PIXXEL_CURL_MULTI_LOOP_HPP_
 
-// One libcurl multi handle driven by one thread: the libcurl transport's asynchronous path.
-// Many exchanges in flight share its connection cache and the transport's share handle.
+// The libcurl transport's asynchronous path: one multi handle, whose exchanges in flight share
+// its connection cache and the transport's share handle (DNS answers, TLS sessions).
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "async_engine.hpp"
 #include "curl/exchange.hpp"
 #include "curl/handles.hpp"
 #include "pixxel/curl_transport.hpp"
@@ -20,27 +22,36 @@
 
 namespace pixxel::internal {
 
-class MultiLoop {
+// One libcurl multi handle, driven by whichever thread calls perform() and wait(): a client's
+// loop thread (through LoopDriver), or MultiLoopThread's for a transport used on its own.
+class MultiLoop final : public LoopDriver {
  public:
-  // Starts the loop thread. `share` must outlive the loop.
+  // `share` must outlive the loop.
   MultiLoop(CURLSH* share, CurlTransportOptions options);
-  // Stops the loop: every exchange in flight or waiting to start completes with a
-  // TransportError saying so, then the thread is joined.
-  ~MultiLoop();
+  // Every exchange in flight or waiting to start completes with a TransportError saying so.
+  ~MultiLoop() override;
   MultiLoop(const MultiLoop&) = delete;
   MultiLoop& operator=(const MultiLoop&) = delete;
 
-  // Starts `request` on the loop; `done` runs exactly once, on the loop thread (or on this
-  // one, when the loop is stopping). A cancelled `request.cancel` ends it at once with
+  // Loop thread: starts `request`; `done` runs exactly once, on the loop thread, in a later
+  // perform() (or the destructor). A cancelled `request.cancel` ends it at once with
   // CancelledError.
-  void start(HttpRequest request, Transport::Completion done);
-  // The same, with the 2xx body going to `stream` as it arrives (see BodyStream).
-  void start(HttpRequest request, Transport::Completion done, std::shared_ptr<BodyStream> stream);
+  void start(HttpRequest request, Transport::Completion done) override;
+  void start_streamed(HttpRequest request, Transport::Completion done,
+                      std::shared_ptr<BodyStream> stream) override;
+  void perform() override;
+  void wait(Clock::time_point deadline) override;
+  void wake() override;
+
+  // Any thread: start(), done by the loop thread's next perform(), which this wakes.
+  void submit(HttpRequest request, Transport::Completion done);
 
  private:
   struct Exchange;
 
-  void loop();
+  std::unique_ptr<Exchange> make_exchange(HttpRequest request, Transport::Completion done);
+  // Starts `exchange`, or holds it behind the first exchange to its origin.
+  void admit(std::unique_ptr<Exchange> exchange);
   void start_submitted();
   // Takes an idle easy handle (or a new one) and starts `exchange`, or completes it with the
   // error that prevented that.
@@ -64,7 +75,6 @@ class MultiLoop {
   CurlMulti multi_;
 
   std::mutex mutex_;
-  bool stopping_ = false;                             // guarded by mutex_
   std::vector<std::unique_ptr<Exchange>> submitted_;  // guarded by mutex_
   std::vector<const Exchange*> cancelled_;            // guarded by mutex_; may be stale
   // Guarded by mutex_: a wakeup is owed to the loop and not yet consumed, so a burst of
@@ -82,7 +92,26 @@ class MultiLoop {
   std::map<std::string, std::chrono::steady_clock::time_point> held_since_;
   // Origins whose first exchange turned out to be an HTTP/2 stream during this perform.
   std::vector<std::string> multiplexed_;
+};
 
+// A MultiLoop on a thread of its own: the libcurl transport's asynchronous path when it is
+// called directly, outside any client (a client's loop drives a MultiLoop of its own).
+class MultiLoopThread {
+ public:
+  // Starts the thread. `share` must outlive the loop.
+  MultiLoopThread(CURLSH* share, CurlTransportOptions options);
+  // Stops the thread; what is still in flight completes with a TransportError saying so.
+  ~MultiLoopThread();
+  MultiLoopThread(const MultiLoopThread&) = delete;
+  MultiLoopThread& operator=(const MultiLoopThread&) = delete;
+
+  void start(HttpRequest request, Transport::Completion done) {
+    loop_.submit(std::move(request), std::move(done));
+  }
+
+ private:
+  MultiLoop loop_;
+  std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
 

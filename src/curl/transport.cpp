@@ -19,7 +19,7 @@ namespace internal {
 
 namespace {
 
-class CurlTransport final : public Transport, public BodyStreamingTransport {
+class CurlTransport final : public Transport, public LoopTransport, public BodyStreamingTransport {
  public:
   explicit CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {
     ensure_curl_global_init();
@@ -45,22 +45,20 @@ class CurlTransport final : public Transport, public BodyStreamingTransport {
     return send_once(request, nullptr, stream);
   }
 
-  bool send_async_streamed(HttpRequest request, std::shared_ptr<BodyStream> stream,
-                           Completion done) override {
+  bool supports_cancellation() const override { return true; }
+
+  // Called directly, outside any client (a client's loop drives a MultiLoop of its own, made
+  // by make_loop_driver): a loop thread of the transport's own, started by the first call.
+  bool send_async(HttpRequest request, Completion done) override {
     std::call_once(multi_once_,
-                   [this] { multi_ = std::make_unique<MultiLoop>(share_.get(), options_); });
-    multi_->start(std::move(request), std::move(done), std::move(stream));
+                   [this] { multi_ = std::make_unique<MultiLoopThread>(share_.get(), options_); });
+    multi_->start(std::move(request), std::move(done));
     return true;
   }
 
-  bool supports_cancellation() const override { return true; }
-
-  bool send_async(HttpRequest request, Completion done) override {
-    // The loop thread starts with the first asynchronous request, not with the transport.
-    std::call_once(multi_once_,
-                   [this] { multi_ = std::make_unique<MultiLoop>(share_.get(), options_); });
-    multi_->start(std::move(request), std::move(done));
-    return true;
+  // The client's engine keeps the transport alive while the driver lives: it uses share_.
+  std::unique_ptr<LoopDriver> make_loop_driver() override {
+    return std::make_unique<MultiLoop>(share_.get(), options_);
   }
 
  private:
@@ -186,7 +184,7 @@ class CurlTransport final : public Transport, public BodyStreamingTransport {
   // Declared after share_ so that the easy handles are cleaned up before the share they use.
   std::vector<Handles> idle_;
   std::once_flag multi_once_;
-  std::unique_ptr<MultiLoop> multi_;
+  std::unique_ptr<MultiLoopThread> multi_;
 };
 
 }  // namespace
