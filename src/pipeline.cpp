@@ -109,7 +109,13 @@ std::exception_ptr Attempts::abandon(std::exception_ptr error) {
 
 HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
                               const HttpRequest& request, const StreamSink* sink,
-                              WorkerPool* workers) {
+                              WorkerPool* workers, const std::shared_ptr<BodyStream>& stream) {
+  // The SDK's libcurl transport ends a cancelled transfer itself: no thread of its own.
+  if (stream != nullptr) {
+    if (auto* streaming = dynamic_cast<BodyStreamingTransport*>(transport.get())) {
+      return streaming->send_streamed(request, stream);
+    }
+  }
   if (!request.cancel.can_be_cancelled() || transport->supports_cancellation() ||
       workers == nullptr) {
     return sink != nullptr ? transport->send_streaming(request, *sink) : transport->send(request);
@@ -248,7 +254,7 @@ HttpResponse run_blocking(const Settings& settings, CallSpec spec, Clock& clock,
     std::exception_ptr failure;
     try {
       for (;;) {
-        response = send_cancellable(transport, *request, sink, workers);
+        response = send_cancellable(transport, *request, sink, workers, attempts.spec().stream);
         request = attempts.next_hop(response, clock.now());
         if (request == nullptr) break;
       }
@@ -294,7 +300,7 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
     engine.submit(
         request,
         [self = shared_from_this()](AsyncEngine::Result r) { self->on_result(std::move(r)); },
-        not_before, continuation);
+        not_before, continuation, attempts.spec().stream);
   }
 
   // A result that never reached the transport carries no start: it counts from now.

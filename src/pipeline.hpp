@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "async_engine.hpp"
+#include "body_stream.hpp"
 #include "clock.hpp"
 #include "pixxel/cancellation.hpp"
 #include "pixxel/options.hpp"
@@ -34,6 +35,9 @@ struct CallSpec {
   // When set, has the last word on a 2xx answer: it may throw a pixxel::Error (a body
   // shorter than announced), which counts as the attempt's failure.
   std::function<void(const HttpResponse&)> check;
+  // With a stream, a 2xx body goes to it as it arrives where the transport is the SDK's own
+  // libcurl one (see BodyStream); any other transport answers with the whole body.
+  std::shared_ptr<BodyStream> stream;
 };
 
 // One call's progress through its attempts and their redirect hops.
@@ -115,7 +119,8 @@ class Attempts {
 // Without `workers` such a send runs on the calling thread, and a cancellation waits for it.
 HttpResponse send_cancellable(const std::shared_ptr<Transport>& transport,
                               const HttpRequest& request, const StreamSink* sink,
-                              WorkerPool* workers = nullptr);
+                              WorkerPool* workers = nullptr,
+                              const std::shared_ptr<BodyStream>& stream = nullptr);
 
 // Runs `spec` to its end on the calling thread: the 2xx answer, or throws the last error.
 // `workers`: see send_cancellable.

@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "body_stream.hpp"
 #include "curl/handles.hpp"
 #include "pixxel/curl_transport.hpp"
 #include "pixxel/transport.hpp"
@@ -70,6 +72,10 @@ class CurlExchange {
   CurlExchange(const CurlExchange&) = delete;
   CurlExchange& operator=(const CurlExchange&) = delete;
 
+  // A 2xx body goes to `stream` as it arrives instead of being kept (max_response_bytes
+  // still applies); set before the transfer starts.
+  void stream_body_to(std::shared_ptr<BodyStream> stream) { stream_ = std::move(stream); }
+
   // Turns the transfer's result into the answer, or throws TransportError, TimeoutError or
   // ResponseTooLargeError.
   HttpResponse finish(CURLcode code);
@@ -124,6 +130,8 @@ class CurlExchange {
   EasyHandle& handle_;
   const HttpRequest& request_;
   const StreamSink* sink_;
+  std::shared_ptr<BodyStream> stream_;
+  std::size_t streamed_ = 0;  // the body bytes stream_ got
   HttpResponse response_;
   bool too_large_ = false;
   int streaming_ = -1;  // unknown until the first piece of body: then 1 (2xx) or 0

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "body_stream.hpp"
 #include "curl/exchange.hpp"
 #include "curl/handles.hpp"
 #include "curl/multi_loop.hpp"
@@ -18,7 +19,7 @@ namespace internal {
 
 namespace {
 
-class CurlTransport final : public Transport, public LoopTransport {
+class CurlTransport final : public Transport, public LoopTransport, public BodyStreamingTransport {
  public:
   explicit CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {
     ensure_curl_global_init();
@@ -37,6 +38,11 @@ class CurlTransport final : public Transport, public LoopTransport {
 
   HttpResponse send_streaming(const HttpRequest& request, const StreamSink& sink) override {
     return send_once(request, &sink);
+  }
+
+  HttpResponse send_streamed(const HttpRequest& request,
+                             const std::shared_ptr<BodyStream>& stream) override {
+    return send_once(request, nullptr, stream);
   }
 
   bool supports_cancellation() const override { return true; }
@@ -82,7 +88,8 @@ class CurlTransport final : public Transport, public LoopTransport {
 
   // Sends `request`, and again on a new connection (libcurl does not reuse one that refused a
   // stream or said GOAWAY) while the server refuses it unprocessed.
-  HttpResponse send_once(const HttpRequest& request, const StreamSink* sink) {
+  HttpResponse send_once(const HttpRequest& request, const StreamSink* sink,
+                         const std::shared_ptr<BodyStream>& stream = nullptr) {
     Lease lease(*this);
     const auto started = std::chrono::steady_clock::now();
     // A repeat's copy of the request, with what is left of the timeout: the request's timeout
@@ -91,6 +98,7 @@ class CurlTransport final : public Transport, public LoopTransport {
     for (int repeat = 0;; ++repeat) {
       const HttpRequest& current = repeat_request ? *repeat_request : request;
       CurlExchange exchange(lease.handle(), current, options_, sink);
+      if (stream != nullptr) exchange.stream_body_to(stream);
       try {
         return perform(lease, exchange, request.cancel);
       } catch (const TransportError&) {
