@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
@@ -102,8 +103,11 @@ class JobServer::Server : public httplib::Server {
   socket_t listening_socket() const { return svr_sock_; }
 };
 
-JobServer::JobServer(std::string body, std::chrono::milliseconds delay)
-    : body_(std::move(body)), delay_(delay), server_(std::make_unique<Server>()) {
+JobServer::JobServer(std::string body, std::chrono::milliseconds delay, bool uncopied)
+    : body_(std::move(body)),
+      delay_(delay),
+      uncopied_(uncopied),
+      server_(std::make_unique<Server>()) {
   server_->set_tcp_nodelay(true);
   server_->set_keep_alive_max_count(1000000);
   server_->new_task_queue = [] { return new httplib::ThreadPool(300); };
@@ -112,6 +116,14 @@ JobServer::JobServer(std::string body, std::chrono::milliseconds delay)
     if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
     // Uncompressed: httplib's brotli (highest quality) would cost the server ~40 ms a body,
     // drowning what is measured here, the client's own cost.
+    if (uncopied_) {
+      res.set_content_provider(
+          body_.size(), "application/json; charset=utf-8",
+          [this](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+            return sink.write(body_.data() + offset, std::min<std::size_t>(length, 64 * 1024));
+          });
+      return;
+    }
     res.set_content(body_, "application/json; charset=utf-8");
   };
   server_->Post(R"(/v0/workflows/([^/]+)/jobs)", answer);

@@ -23,9 +23,11 @@ std::size_t heap_peak();
 void reset_heap_peak();
 
 // A cpp-httplib server on 127.0.0.1 answering every create/get with `body` after `delay`.
+// `uncopied`: each answer is written from `body` in pieces rather than from a copy of it, so
+// that the server's own heap stays out of a client's peak measured in the same process.
 class JobServer {
  public:
-  JobServer(std::string body, std::chrono::milliseconds delay);
+  JobServer(std::string body, std::chrono::milliseconds delay, bool uncopied = false);
   ~JobServer();
   JobServer(const JobServer&) = delete;
   JobServer& operator=(const JobServer&) = delete;
@@ -35,6 +37,7 @@ class JobServer {
   class Server;
   std::string body_;
   std::chrono::milliseconds delay_;
+  bool uncopied_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
   int port_ = 0;

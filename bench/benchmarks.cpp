@@ -178,6 +178,46 @@ void BM_Decode_JsonParse(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
 }
 
+// Fetching a 10,000-task Job from a local server, as get_job does it: the peak heap of the
+// whole call (answer and model) over the body size, and the time per job.
+JobServer& fetch_server() {
+  static JobServer server(body_of(10000), 0ms, /*uncopied=*/true);
+  return server;
+}
+
+template <typename Fetch>
+void fetch_job_benchmark(benchmark::State& state, Fetch fetch) {
+  const std::string& body = body_of(10000);
+  pixxel::PixxelClient client(client_options(fetch_server().url()));
+  for (auto _ : state) {
+    pixxel::Job job = fetch(client);
+    benchmark::DoNotOptimize(job);
+  }
+  state.counters["peak_x_body"] = peak_over_body(body, [&] {
+    pixxel::Job job = fetch(client);
+    benchmark::DoNotOptimize(job);
+  });
+  // The floor of the peak: what the model itself holds once decoded.
+  const std::size_t before = pixxel::bench::heap_in_use();
+  pixxel::Job kept = fetch(client);
+  state.counters["model_x_body"] =
+      static_cast<double>(pixxel::bench::heap_in_use() - before) / static_cast<double>(body.size());
+  benchmark::DoNotOptimize(kept);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+
+void BM_FetchJob_Sdk(benchmark::State& state) {
+  fetch_job_benchmark(state, [](pixxel::PixxelClient& client) {
+    return client.get_job("wf-0c2f6a1e", "job-5d41402abc4b2a76b9719d911017c592");
+  });
+}
+
+void BM_FetchJob_SdkAsync(benchmark::State& state) {
+  fetch_job_benchmark(state, [](pixxel::PixxelClient& client) {
+    return client.get_job_async("wf-0c2f6a1e", "job-5d41402abc4b2a76b9719d911017c592").get();
+  });
+}
+
 constexpr int kCalls = 256;
 
 JobServer& slow_server() {
@@ -243,6 +283,16 @@ BENCHMARK(BM_Decode_Sdk)
     ->Repetitions(5)
     ->ReportAggregatesOnly(true)
     ->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_FetchJob_Sdk)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FetchJob_SdkAsync)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_256Calls_Async)
     ->Iterations(3)
     ->Repetitions(3)
@@ -694,6 +744,17 @@ int main(int argc, char** argv) {
     } else {
       std::printf("%-68s %9.3fx\n", label.c_str(), decode->cpu / parse->cpu);
     }
+  }
+  for (const char* name : {"BM_FetchJob_Sdk", "BM_FetchJob_SdkAsync"}) {
+    const auto* fetch = reporter.find(name);
+    if (fetch == nullptr) continue;
+    const bool blocking = std::string(name) == "BM_FetchJob_Sdk";
+    check(blocking ? "peak heap of get_job (10000-task Job, local server) / body size"
+                   : "peak heap of get_job_async (10000-task Job, local server) / body size",
+          fetch->peak, 1.5, true, "x");
+    std::printf("%-68s %9.1f ms\n",
+                blocking ? "(time per get_job of it)" : "(time per get_job_async of it)",
+                fetch->real);
   }
   const auto* async = reporter.find("BM_256Calls_Async");
   const auto* sequential = reporter.find("BM_256Calls_Sequential");

@@ -15,10 +15,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -26,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "decode/decode.hpp"
+#include "decode/push_parser.hpp"
 #include "error_mapping.hpp"
 #include "http_date.hpp"
 #include "json_depth.hpp"
@@ -505,6 +508,139 @@ inline void fuzz_http_helpers(const std::uint8_t* data, std::size_t size) {
     check(internal::loggable_url(request).find(first) == std::string::npos,
           "loggable_url never shows the key", value);
   }
+}
+
+// 5. The push parser -------------------------------------------------------------------------
+
+// Writes down every SAX event, with its value, one per line: two parses that give the same
+// text gave the same events. A float is written as its bits and its text.
+class SaxRecorder {
+ public:
+  std::string events;
+
+  bool null() { return add("null"); }
+  bool boolean(bool b) { return add(b ? "true" : "false"); }
+  bool number_integer(nlohmann::json::number_integer_t n) {
+    return add("integer " + std::to_string(n));
+  }
+  bool number_unsigned(nlohmann::json::number_unsigned_t n) {
+    return add("unsigned " + std::to_string(n));
+  }
+  bool number_float(nlohmann::json::number_float_t d, const std::string& text) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &d, sizeof bits);
+    return add("float " + std::to_string(bits) + " " + text);
+  }
+  bool string(std::string& s) { return add("string " + s); }
+  bool binary(nlohmann::json::binary_t& /*b*/) { return add("binary"); }
+  bool key(std::string& k) { return add("key " + k); }
+  bool start_object(std::size_t n) { return add("{ " + std::to_string(n)); }
+  bool end_object() { return add("}"); }
+  bool start_array(std::size_t n) { return add("[ " + std::to_string(n)); }
+  bool end_array() { return add("]"); }
+  template <class Exception>
+  bool parse_error(std::size_t position, const std::string& last_token, const Exception& e) {
+    add("error at " + std::to_string(position) + " after '" + last_token + "': " + e.what() + " (" +
+        typeid(e).name() + ")");
+    return false;
+  }
+
+ private:
+  bool add(const std::string& event) {
+    events += event;
+    events += '\n';
+    return true;
+  }
+};
+
+// nlohmann's strict SAX parse of `text`: its events, then what it returned.
+inline std::string nlohmann_events(std::string_view text) {
+  SaxRecorder recorder;
+  const bool parsed = nlohmann::json::sax_parse(text.begin(), text.end(), &recorder,
+                                                nlohmann::json::input_format_t::json, true);
+  return recorder.events + (parsed ? "parsed" : "failed");
+}
+
+// The push parser's events for `text` fed in pieces that end at each of `cuts` (ascending
+// offsets), then what finish() returned.
+inline std::string push_events(std::string_view text, const std::vector<std::size_t>& cuts) {
+  SaxRecorder recorder;
+  internal::PushParser<SaxRecorder> parser(recorder);
+  std::size_t from = 0;
+  for (std::size_t cut : cuts) {
+    cut = std::min(std::max(cut, from), text.size());
+    parser.feed(text.data() + from, cut - from);
+    from = cut;
+  }
+  parser.feed(text.data() + from, text.size() - from);
+  const bool parsed = parser.finish();
+  return recorder.events + (parsed ? "parsed" : "failed");
+}
+
+// What decoding `text` as a T gave: the value as JSON, or the DecodeError's path and reason.
+// In one piece through decode_body (nlohmann's parser), or through BodyDecode in pieces that
+// end at each of `cuts`.
+template <class T>
+std::string decoded_outcome(std::string_view text, const std::vector<std::size_t>* cuts) {
+  try {
+    T value;
+    if (cuts == nullptr) {
+      value = internal::decode_body<T>(text, kFuzzApiKey);
+    } else {
+      internal::BodyDecode<T> decode(kFuzzApiKey);
+      std::size_t from = 0;
+      for (std::size_t cut : *cuts) {
+        cut = std::min(std::max(cut, from), text.size());
+        decode.feed(text.substr(from, cut - from));
+        from = cut;
+      }
+      decode.feed(text.substr(from));
+      value = decode.finish();
+    }
+    if constexpr (std::is_same_v<T, internal::JobListDraft>) {
+      return "value " + nlohmann::json(value.jobs).dump();
+    } else {
+      return "value " + nlohmann::json(value).dump();
+    }
+  } catch (const DecodeError& e) {
+    return "error at '" + e.path() + "': " + e.reason();
+  }
+}
+
+// A body decoded as it arrives decodes as the whole body does, value or error alike.
+template <class T>
+void check_body_decode(std::string_view text, const std::vector<std::size_t>& cuts) {
+  const std::string whole = decoded_outcome<T>(text, nullptr);
+  check(decoded_outcome<T>(text, &cuts) == whole, "BodyDecode in pieces: decode_body's outcome",
+        text);
+}
+
+// The push parser gives nlohmann's events, errors included, wherever the input is cut: in
+// one piece, one byte at a time, and at cuts derived from the input itself.
+inline void fuzz_push_parser(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = as_text(data, size);
+  const std::string expected = nlohmann_events(text);
+  check(push_events(text, {}) == expected, "one piece: nlohmann's events", text);
+  std::vector<std::size_t> cuts;
+  for (std::size_t i = 1; i < size && i <= 4096; ++i) cuts.push_back(i);
+  check(push_events(text, cuts) == expected, "one byte at a time: nlohmann's events", text);
+  // A few cuts at places that depend on the bytes (FNV-1a as the generator).
+  std::uint64_t state = 14695981039346656037ull;
+  for (std::size_t i = 0; i < size; ++i) state = (state ^ data[i]) * 1099511628211ull;
+  for (int round = 0; round < 4 && size > 1; ++round) {
+    cuts.clear();
+    const std::size_t count = 1 + state % 6;
+    for (std::size_t i = 0; i < count; ++i) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      cuts.push_back(static_cast<std::size_t>((state >> 33) % size));
+    }
+    std::sort(cuts.begin(), cuts.end());
+    check(push_events(text, cuts) == expected, "cut anywhere: nlohmann's events", text);
+  }
+  // And the decoders it feeds give what they give on the whole body.
+  check_body_decode<Job>(text, cuts);
+  check_body_decode<internal::JobListDraft>(text, cuts);
+  check_body_decode<Workflow>(text, cuts);
 }
 
 }  // namespace pixxel::fuzz

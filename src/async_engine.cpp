@@ -84,6 +84,7 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
     HttpRequest request;
     Callback done;
     bool timer_only = false;
+    std::shared_ptr<BodyStream> stream;
   };
   struct Completed {
     std::uint64_t id;
@@ -183,10 +184,16 @@ struct AsyncEngine::State : std::enable_shared_from_this<State> {
       lock.unlock();
       if (driver) {
         try {
-          driver->start(std::move(s.request), [this, id, started](Delivery delivered) {
+          LoopDriver::Done completion = [this, id, started](Delivery delivered) {
             complete_here(id, Result{std::move(delivered.response), std::move(delivered.failure),
                                      false, started});
-          });
+          };
+          if (s.stream != nullptr) {
+            driver->start_streamed(std::move(s.request), std::move(completion),
+                                   std::move(s.stream));
+          } else {
+            driver->start(std::move(s.request), std::move(completion));
+          }
         } catch (...) {
           complete_here(id, Result{{}, failure_of(std::current_exception()), false, started});
         }
@@ -406,8 +413,8 @@ AsyncEngine::~AsyncEngine() {
 }
 
 void AsyncEngine::submit(HttpRequest request, Callback done, Clock::time_point not_before,
-                         bool continuation) {
-  add(std::move(request), std::move(done), not_before, continuation, false);
+                         bool continuation, std::shared_ptr<BodyStream> stream) {
+  add(std::move(request), std::move(done), not_before, continuation, false, std::move(stream));
 }
 
 void AsyncEngine::schedule(Clock::time_point when, const CancellationToken& cancel, Callback done) {
@@ -419,7 +426,7 @@ void AsyncEngine::schedule(Clock::time_point when, const CancellationToken& canc
 }
 
 void AsyncEngine::add(HttpRequest request, Callback done, Clock::time_point not_before,
-                      bool continuation, bool timer_only) {
+                      bool continuation, bool timer_only, std::shared_ptr<BodyStream> stream) {
   const bool cancellable = request.cancel.can_be_cancelled();
   const CancellationToken cancel = cancellable ? request.cancel : CancellationToken();
   std::uint64_t id = 0;
@@ -443,7 +450,7 @@ void AsyncEngine::add(HttpRequest request, Callback done, Clock::time_point not_
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (!cancellable) id = state_->next_id++;
     if (!state_->stopping) {
-      State::Submission s{id, std::move(request), std::move(done), timer_only};
+      State::Submission s{id, std::move(request), std::move(done), timer_only, std::move(stream)};
       if (continuation) {
         state_->ready.push_front(std::move(s));
       } else if (timer_only || not_before > Clock::now()) {

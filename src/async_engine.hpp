@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "body_stream.hpp"
 #include "failure.hpp"
 #include "pixxel/cancellation.hpp"
 #include "pixxel/transport.hpp"
@@ -82,6 +83,12 @@ class LoopDriver {
   // (or the driver's destruction, with a transport failure saying so). A cancelled
   // `request.cancel` ends the exchange with a cancellation (the driver wakes itself).
   virtual void start(HttpRequest request, Done done) = 0;
+  // The same, with a 2xx body going to `stream` as it arrives (see BodyStream) where the
+  // driver can; this default keeps it whole.
+  virtual void start_streamed(HttpRequest request, Done done,
+                              std::shared_ptr<BodyStream> /*stream*/) {
+    start(std::move(request), std::move(done));
+  }
   // Moves the transfers on and runs the completions of those that ended.
   virtual void perform() = 0;
   // Waits until there is I/O to do, wake() was called, or `deadline` (or the driver's own
@@ -135,8 +142,10 @@ class AsyncEngine {
   // `request.cancel` is cancelled first, `done` gets a CancelledError at once: still waiting
   // (`cancelled_unsent`), or in flight on a transport that cannot be interrupted (the
   // exchange finishes unheard). A transport that supports cancellation ends it itself.
+  // With a `stream`, a 2xx body goes to it as it arrives when the transport is the SDK's
+  // own libcurl one (see BodyStream); other transports answer with whole bodies.
   void submit(HttpRequest request, Callback done, Clock::time_point not_before = {},
-              bool continuation = false);
+              bool continuation = false, std::shared_ptr<BodyStream> stream = nullptr);
 
   // Calls `done` (with an empty Result) at `when`, on the loop thread, without taking a slot:
   // a pause of an asynchronous wait. Cancelled through `cancel`, it gets a CancelledError at
@@ -146,7 +155,7 @@ class AsyncEngine {
  private:
   struct State;
   void add(HttpRequest request, Callback done, Clock::time_point not_before, bool continuation,
-           bool timer_only);
+           bool timer_only, std::shared_ptr<BodyStream> stream = nullptr);
 
   // For a transport without an asynchronous path; joined after the loop thread.
   std::unique_ptr<WorkerPool> workers_;

@@ -59,7 +59,7 @@ HttpRequest get_job_request(const Settings& settings, std::string_view workflow_
 }  // namespace
 
 CallSpec RealConnection::spec(HttpRequest request, const CallOptions& call) const {
-  CallSpec out{std::move(request), settings_.options.retry, nullptr, {}, {}};
+  CallSpec out{std::move(request), settings_.options.retry, nullptr, {}, {}, {}};
   if (call.timeout) {
     if (call.timeout->count() < 0) {
       throw InvalidArgumentError("CallOptions::timeout must not be negative");

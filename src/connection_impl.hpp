@@ -13,8 +13,11 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "async_engine.hpp"
+#include "body_stream.hpp"
+#include "decode/decode.hpp"
 #include "failure.hpp"
 #include "http_method.hpp"
 #include "pipeline.hpp"
@@ -24,6 +27,63 @@
 #include "settings.hpp"
 
 namespace pixxel::internal {
+
+// How a call's answer of type T decodes while it arrives: through BodyDecode of `Model`,
+// which decodes exactly as `decoder` (decode_body<Model>) does. None for other answers
+// (ping's is not JSON).
+template <class T>
+struct AnswerModel {
+  static constexpr bool streams = false;
+};
+template <class T, T (*Decode)(std::string_view, std::string_view)>
+struct StreamedAnswer {
+  static constexpr bool streams = true;
+  using Model = T;
+  static constexpr auto decoder = Decode;
+  static T take(T&& model) { return std::move(model); }
+};
+template <>
+struct AnswerModel<Job> : StreamedAnswer<Job, &decode_job> {};
+template <>
+struct AnswerModel<DownloadLink> : StreamedAnswer<DownloadLink, &decode_download_link> {};
+template <>
+struct AnswerModel<CostEstimate> : StreamedAnswer<CostEstimate, &decode_cost_estimate> {};
+template <>
+struct AnswerModel<WorkflowPage> : StreamedAnswer<WorkflowPage, &decode_workflow_page> {};
+template <>
+struct AnswerModel<Workflow> : StreamedAnswer<Workflow, &decode_workflow> {};
+template <>
+struct AnswerModel<ProjectPage> : StreamedAnswer<ProjectPage, &decode_project_page> {};
+template <>
+struct AnswerModel<Project> : StreamedAnswer<Project, &decode_project> {};
+template <>
+struct AnswerModel<std::vector<Job>> {
+  static constexpr bool streams = true;
+  using Model = JobListDraft;
+  static constexpr auto decoder = &decode_job_list;
+  static std::vector<Job> take(JobListDraft&& list) { return std::move(list.jobs); }
+};
+
+// A 2xx answer's body decoded as it arrives (see BodyStream): each 2xx answer a call gets
+// (a retry's, after one cut short) starts a new decode.
+template <class T>
+class AnswerStream final : public BodyStream {
+ public:
+  explicit AnswerStream(std::string secret) : secret_(std::move(secret)) {}
+  void begin() override {
+    decode_.reset();
+    decode_.emplace(secret_);
+  }
+  void write(std::string_view piece) override { decode_->feed(piece); }
+  // Whether a 2xx body came here, rather than in the answer.
+  bool began() const { return decode_.has_value(); }
+  T finish() { return AnswerModel<T>::take(decode_->finish()); }
+
+ private:
+  using Model = typename AnswerModel<T>::Model;
+  std::string secret_;
+  std::optional<BodyDecode<Model>> decode_;
+};
 
 class RealConnection final : public Connection {
  public:
@@ -100,10 +160,15 @@ class RealConnection final : public Connection {
   // `paid_since`: the answer is to a paid request (a POST) sent no earlier than that; a 2xx
   // that cannot be read then says the request's outcome is unknown (it was processed). What
   // the decoder throws besides DecodeError passes through.
+  // `stream`: where the 2xx body went as it arrived, if it did (see answer_stream).
   template <typename T>
   Decoded<T> decode(const HttpResponse& response, Decoder<T> decoder,
-                    std::optional<std::chrono::system_clock::time_point> paid_since = {}) const {
+                    std::optional<std::chrono::system_clock::time_point> paid_since = {},
+                    AnswerStream<T>* stream = nullptr) const {
     try {
+      if constexpr (AnswerModel<T>::streams) {
+        if (stream != nullptr && stream->began()) return {stream->finish(), std::nullopt};
+      }
       return {decoder(response.body, settings_.options.api_key), std::nullopt};
     } catch (const DecodeError& e) {
       Failure failure = Failure::decode(
@@ -117,14 +182,28 @@ class RealConnection final : public Connection {
     }
   }
 
-  // `spec` run to its end and its answer decoded (see decode); throws the call's error.
+  // Where `decoder`'s answer may go as it arrives, decoded on the way: nullptr when it
+  // cannot (an answer that is not a model's).
+  template <typename T>
+  std::shared_ptr<AnswerStream<T>> answer_stream(Decoder<T> decoder) const {
+    if (decoder != AnswerModel<T>::decoder) return nullptr;
+    return std::make_shared<AnswerStream<T>>(settings_.options.api_key);
+  }
+
+  // `spec` run to its end and its answer decoded (see decode): as it arrives, where the
+  // transport allows (see BodyStream), else from the whole body. Throws the call's error.
   template <typename T>
   T call_and_decode(CallSpec spec, Decoder<T> decoder) {
     std::optional<std::chrono::system_clock::time_point> paid_since;
     if (!is_idempotent(spec.request.method)) paid_since = std::chrono::system_clock::now();
+    std::shared_ptr<AnswerStream<T>> stream;
+    if constexpr (AnswerModel<T>::streams) {
+      stream = answer_stream(decoder);
+      spec.stream = stream;
+    }
     Delivery delivered = deliver(std::move(spec));
     if (delivered.failure) raise(*delivered.failure);
-    Decoded<T> decoded = decode(delivered.response, decoder, paid_since);
+    Decoded<T> decoded = decode(delivered.response, decoder, paid_since, stream.get());
     if (decoded.failure) raise(*decoded.failure);
     return std::move(*decoded.value);
   }
@@ -143,15 +222,20 @@ class RealConnection final : public Connection {
     }
     std::optional<std::chrono::system_clock::time_point> paid_since;
     if (!is_idempotent(call_spec.request.method)) paid_since = std::chrono::system_clock::now();
+    std::shared_ptr<AnswerStream<T>> stream;
+    if constexpr (AnswerModel<T>::streams) {
+      stream = answer_stream(decoder);
+      call_spec.stream = stream;
+    }
     run_async(settings_, engine(), std::move(call_spec),
-              [this, decoder, paid_since, done = std::move(done)](Delivery delivered) {
+              [this, decoder, paid_since, stream, done = std::move(done)](Delivery delivered) {
                 if (delivered.failure) {
                   done(std::nullopt, std::move(delivered.failure));
                   return;
                 }
                 Decoded<T> decoded;
                 try {
-                  decoded = decode(delivered.response, decoder, paid_since);
+                  decoded = decode(delivered.response, decoder, paid_since, stream.get());
                 } catch (...) {
                   decoded.failure = failure_of(std::current_exception());
                 }

@@ -97,7 +97,14 @@ Failure Attempts::abandon(Failure error) {
 }
 
 Delivery send_cancellable(const std::shared_ptr<Transport>& transport, const HttpRequest& request,
-                          const StreamSink* sink, WorkerPool* workers) {
+                          const StreamSink* sink, WorkerPool* workers,
+                          const std::shared_ptr<BodyStream>& stream) {
+  // The SDK's libcurl transport ends a cancelled transfer itself: no thread of its own.
+  if (stream != nullptr) {
+    if (auto* streaming = dynamic_cast<BodyStreamingTransport*>(transport.get())) {
+      return streaming->deliver_streamed(request, stream);
+    }
+  }
   if (!request.cancel.can_be_cancelled() || transport->supports_cancellation() ||
       workers == nullptr) {
     // The transport's seam: what it throws is read here, once.
@@ -256,7 +263,7 @@ Delivery run_call(const Settings& settings, CallSpec spec, Clock& clock, WorkerP
     HttpResponse response;
     std::optional<Failure> failure;
     for (;;) {
-      Delivery sent = send_cancellable(transport, *request, sink, workers);
+      Delivery sent = send_cancellable(transport, *request, sink, workers, attempts.spec().stream);
       if (sent.failure) {
         failure = std::move(sent.failure);
         break;
@@ -314,7 +321,7 @@ struct AsyncCall : std::enable_shared_from_this<AsyncCall> {
     engine.submit(
         request,
         [self = shared_from_this()](AsyncEngine::Result r) { self->on_result(std::move(r)); },
-        not_before, continuation);
+        not_before, continuation, attempts.spec().stream);
   }
 
   // A result that never reached the transport carries no start: it counts from now.

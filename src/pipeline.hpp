@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "async_engine.hpp"
+#include "body_stream.hpp"
 #include "clock.hpp"
 #include "failure.hpp"
 #include "pixxel/cancellation.hpp"
@@ -35,6 +36,9 @@ struct CallSpec {
   // shorter than announced), which counts as the attempt's failure; anything else it throws
   // ends the call at once, as it is.
   std::function<void(const HttpResponse&)> check;
+  // With a stream, a 2xx body goes to it as it arrives where the transport is the SDK's own
+  // libcurl one (see BodyStream); any other transport answers with the whole body.
+  std::shared_ptr<BodyStream> stream;
 };
 
 // One call's progress through its attempts and their redirect hops.
@@ -122,7 +126,8 @@ class Attempts {
 // Without `workers` such a send runs on the calling thread, and a cancellation waits for it.
 // What the transport throws comes back as the failure.
 Delivery send_cancellable(const std::shared_ptr<Transport>& transport, const HttpRequest& request,
-                          const StreamSink* sink, WorkerPool* workers = nullptr);
+                          const StreamSink* sink, WorkerPool* workers = nullptr,
+                          const std::shared_ptr<BodyStream>& stream = nullptr);
 
 // Runs `spec` to its end on the calling thread: the 2xx answer, or the last failure. Throws
 // nothing of its own. `workers`: see send_cancellable.

@@ -30,8 +30,8 @@ namespace fs = std::filesystem;
 using Harness = void (*)(const std::uint8_t*, std::size_t);
 
 const fs::path kFuzzDir = PIXXEL_FUZZ_DIR;
-const std::set<std::string> kHarnesses = {"decode_job", "decode_workflows", "client_error",
-                                          "parse_helpers", "http_helpers"};
+const std::set<std::string> kHarnesses = {"decode_job",    "decode_workflows", "client_error",
+                                          "parse_helpers", "http_helpers",     "push_parser"};
 
 // The input files of one directory, in a stable order; a missing directory has none.
 std::vector<fs::path> inputs_in(const fs::path& dir) {
@@ -112,6 +112,11 @@ TEST(FuzzRegressionsTest, ParseHelperInputsNeverThrowAndProgressStaysInRange) {
 // contracts.
 TEST(FuzzRegressionsTest, HttpHelperInputsKeepTheirContracts) {
   EXPECT_GT(replay("http_helpers", &pixxel::fuzz::fuzz_http_helpers), 0u);
+}
+
+// The push parser gives nlohmann's SAX events, errors included, wherever the input is cut.
+TEST(FuzzRegressionsTest, PushParserInputsGiveNlohmannsEvents) {
+  EXPECT_GT(replay("push_parser", &pixxel::fuzz::fuzz_push_parser), 0u);
 }
 
 }  // namespace

@@ -55,8 +55,8 @@ struct Fixture {
     request.method = std::move(method);
     request.url = s.options.base_url + "/v0/thing";
     request.headers = s.headers;
-    return internal::run_blocking(s, internal::CallSpec{request, s.options.retry, nullptr, {}, {}},
-                                  clock);
+    return internal::run_blocking(
+        s, internal::CallSpec{request, s.options.retry, nullptr, {}, {}, {}}, clock);
   }
 };
 

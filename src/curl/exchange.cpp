@@ -439,7 +439,7 @@ size_t CurlExchange::take_header(std::string_view line) {
   if (iequals(name, "Content-Length")) {
     std::size_t length = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
-    if (ec == std::errc() && length <= body_limit() && sink_ == nullptr) {
+    if (ec == std::errc() && length <= body_limit() && sink_ == nullptr && stream_ == nullptr) {
       response_.body.reserve(std::min(length, kMaxPreallocatedBody));
     }
   }
@@ -452,19 +452,36 @@ size_t CurlExchange::take_header(std::string_view line) {
 size_t CurlExchange::on_body(char* data, size_t size, size_t count, void* self_ptr) {
   auto* self = static_cast<CurlExchange*>(self_ptr);
   const size_t n = size * count;
-  if (self->sink_ != nullptr && self->streaming_ < 0) {
+  if ((self->sink_ != nullptr || self->stream_ != nullptr) && self->streaming_ < 0) {
     long status = 0;
     curl_easy_getinfo(self->easy_, CURLINFO_RESPONSE_CODE, &status);
     self->streaming_ = status >= 200 && status <= 299 ? 1 : 0;
-    if (self->streaming_ == 1 && self->sink_->on_head) {
-      // An exception must not unwind through libcurl's C frames: keep it for finish().
-      try {
+    // An exception must not unwind through libcurl's C frames: keep it for finish().
+    try {
+      if (self->streaming_ == 1 && self->stream_ != nullptr) {
+        self->stream_->begin();
+      } else if (self->streaming_ == 1 && self->sink_->on_head) {
         self->sink_->on_head(static_cast<int>(status), self->response_.headers);
-      } catch (...) {
-        self->sink_failure_ = failure_of(std::current_exception());
-        return 0;
       }
+    } catch (...) {
+      self->sink_failure_ = failure_of(std::current_exception());
+      return 0;
     }
+  }
+  if (self->streaming_ == 1 && self->stream_ != nullptr) {
+    // Capped as a kept body is: counted after decompression.
+    if (n > self->body_limit() - self->streamed_) {
+      self->too_large_ = true;
+      return 0;
+    }
+    self->streamed_ += n;
+    try {
+      self->stream_->write(std::string_view(data, n));
+    } catch (...) {
+      self->sink_failure_ = failure_of(std::current_exception());
+      return 0;
+    }
+    return n;
   }
   if (self->streaming_ == 1) {
     try {
@@ -509,6 +526,15 @@ Delivery CurlExchange::finish(CURLcode code) {
     long status = 0;
     curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
     response_.status_code = static_cast<int>(status);
+    // A 2xx with an empty body begins too: the stream then holds this answer's (no) bytes,
+    // not those of an earlier one.
+    if (stream_ != nullptr && streaming_ != 1 && status >= 200 && status <= 299) {
+      try {
+        stream_->begin();
+      } catch (...) {
+        return {{}, failure_of(std::current_exception())};
+      }
+    }
     return {std::move(response_), std::nullopt};
   }
   if (too_large_ || code == CURLE_FILESIZE_EXCEEDED) {

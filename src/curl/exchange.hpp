@@ -8,10 +8,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "body_stream.hpp"
 #include "curl/handles.hpp"
 #include "failure.hpp"
 #include "pixxel/curl_transport.hpp"
@@ -71,8 +73,12 @@ class CurlExchange {
   CurlExchange(const CurlExchange&) = delete;
   CurlExchange& operator=(const CurlExchange&) = delete;
 
+  // A 2xx body goes to `stream` as it arrives instead of being kept (max_response_bytes
+  // still applies); set before the transfer starts.
+  void stream_body_to(std::shared_ptr<BodyStream> stream) { stream_ = std::move(stream); }
+
   // Turns the transfer's result into the answer, or its failure (transport, timeout,
-  // too_large, or what the sink threw).
+  // too_large, or what the sink or the stream threw).
   Delivery finish(CURLcode code);
 
   // The cancellation of a transfer stopped before its end; it says whether any byte of the
@@ -125,6 +131,8 @@ class CurlExchange {
   EasyHandle& handle_;
   const HttpRequest& request_;
   const StreamSink* sink_;
+  std::shared_ptr<BodyStream> stream_;
+  std::size_t streamed_ = 0;  // the body bytes stream_ got
   HttpResponse response_;
   bool too_large_ = false;
   int streaming_ = -1;  // unknown until the first piece of body: then 1 (2xx) or 0
@@ -153,7 +161,8 @@ class CurlExchange {
   std::string callback_failure_;
   GoawayListener goaway_listener_;
   std::function<void()> stream_listener_;
-  // What the sink threw, read where it was caught (never thrown through libcurl's C frames).
+  // What the sink or the stream threw, read where it was caught (never thrown through
+  // libcurl's C frames).
   std::optional<Failure> sink_failure_;
   char error_buffer_[CURL_ERROR_SIZE] = {};
 };

@@ -15,6 +15,7 @@ namespace pixxel::internal {
 struct MultiLoop::Exchange {
   HttpRequest request;  // the exchange refers to it until the transfer ends
   LoopDriver::Done done;
+  std::shared_ptr<BodyStream> stream;  // where a 2xx body goes, if anywhere
   EasyHandle easy;
   std::unique_ptr<CurlExchange> state;
   int refused_repeats = 0;
@@ -85,6 +86,13 @@ std::unique_ptr<MultiLoop::Exchange> MultiLoop::make_exchange(HttpRequest reques
 
 void MultiLoop::start(HttpRequest request, LoopDriver::Done done) {
   admit(make_exchange(std::move(request), std::move(done)));
+}
+
+void MultiLoop::start_streamed(HttpRequest request, LoopDriver::Done done,
+                               std::shared_ptr<BodyStream> stream) {
+  auto exchange = make_exchange(std::move(request), std::move(done));
+  exchange->stream = std::move(stream);
+  admit(std::move(exchange));
 }
 
 void MultiLoop::submit(HttpRequest request, LoopDriver::Done done) {
@@ -191,6 +199,7 @@ void MultiLoop::release_held(const std::string& origin, bool warm) {
 void MultiLoop::begin(Exchange& exchange) {
   exchange.state.reset();
   exchange.state = std::make_unique<CurlExchange>(exchange.easy, exchange.request, options_);
+  if (exchange.stream != nullptr) exchange.state->stream_body_to(exchange.stream);
   // After the exchange is made: it may have replaced the handle.
   CURL* easy = exchange.easy.get();
   // libcurl reports a GOAWAY to the one transfer that read it; every exchange on that

@@ -38,6 +38,7 @@ class MultiLoop final : public LoopDriver {
   // perform() (or the destructor). A cancelled `request.cancel` ends it at once with
   // CancelledError.
   void start(HttpRequest request, Done done) override;
+  void start_streamed(HttpRequest request, Done done, std::shared_ptr<BodyStream> stream) override;
   void perform() override;
   void wait(Clock::time_point deadline) override;
   void wake() override;

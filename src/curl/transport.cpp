@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "body_stream.hpp"
 #include "curl/exchange.hpp"
 #include "curl/handles.hpp"
 #include "curl/multi_loop.hpp"
@@ -18,7 +19,7 @@ namespace internal {
 
 namespace {
 
-class CurlTransport final : public Transport, public LoopTransport {
+class CurlTransport final : public Transport, public LoopTransport, public BodyStreamingTransport {
  public:
   explicit CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {
     ensure_curl_global_init();
@@ -40,6 +41,11 @@ class CurlTransport final : public Transport, public LoopTransport {
 
   HttpResponse send_streaming(const HttpRequest& request, const StreamSink& sink) override {
     return raised(send_once(request, &sink));
+  }
+
+  Delivery deliver_streamed(const HttpRequest& request,
+                            const std::shared_ptr<BodyStream>& stream) override {
+    return send_once(request, nullptr, stream);
   }
 
   bool supports_cancellation() const override { return true; }
@@ -90,7 +96,8 @@ class CurlTransport final : public Transport, public LoopTransport {
 
   // Sends `request`, and again on a new connection (libcurl does not reuse one that refused a
   // stream or said GOAWAY) while the server refuses it unprocessed.
-  Delivery send_once(const HttpRequest& request, const StreamSink* sink) {
+  Delivery send_once(const HttpRequest& request, const StreamSink* sink,
+                     const std::shared_ptr<BodyStream>& stream = nullptr) {
     try {
       Lease lease(*this);
       const auto started = std::chrono::steady_clock::now();
@@ -100,6 +107,7 @@ class CurlTransport final : public Transport, public LoopTransport {
       for (int repeat = 0;; ++repeat) {
         const HttpRequest& current = repeat_request ? *repeat_request : request;
         CurlExchange exchange(lease.handle(), current, options_, sink);
+        if (stream != nullptr) exchange.stream_body_to(stream);
         Delivery delivered = perform(lease, exchange, request.cancel);
         if (!delivered.failure || !exchange.refused() || repeat >= kMaxRefusedRepeats) {
           return delivered;

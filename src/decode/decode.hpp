@@ -15,6 +15,7 @@
 // Every spelling of `secret` (the API key, which an answer may echo) is redacted from an
 // error's text before the text is clipped.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,6 +46,47 @@ T decode_body(std::string_view body, std::string_view secret = {}, bool require_
   decode_bytes(body, kTable<D>, &draft, secret, require_identity);
   return Draft<T>::finish(std::move(draft));
 }
+
+// An answer body decoded as it arrives, piece by piece, into `*out` (as decode_bytes): the
+// same model, or the same DecodeError, as decode_bytes gives for all the pieces at once,
+// since the push parser (push_parser.hpp) gives the decoder the events nlohmann's parser
+// would. Nothing of the body is kept but what the model keeps. Not thread-safe.
+class BodyDecodeSession {
+ public:
+  BodyDecodeSession(const Table& table, void* out, std::string_view secret,
+                    bool require_identity = true);
+  ~BodyDecodeSession();
+  BodyDecodeSession(const BodyDecodeSession&) = delete;
+  BodyDecodeSession& operator=(const BodyDecodeSession&) = delete;
+
+  // The next piece of the body. Never throws a decode error: as with decode_bytes, a syntax
+  // error anywhere beats any decode error, so errors wait for finish().
+  void feed(std::string_view piece);
+  // The body is complete: throws DecodeError when it did not decode.
+  void finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The model T (one with a table, or a draft) decoded from an answer that arrives in pieces:
+// what decode_body<T> gives for the whole.
+template <class T>
+class BodyDecode {
+ public:
+  explicit BodyDecode(std::string_view secret) : session_(kTable<D>, &draft_, secret) {}
+  void feed(std::string_view piece) { session_.feed(piece); }
+  T finish() {
+    session_.finish();
+    return Draft<T>::finish(std::move(draft_));
+  }
+
+ private:
+  using D = typename Draft<T>::type;
+  D draft_;  // before the session, which holds its address
+  BodyDecodeSession session_;
+};
 
 // The model T decoded from a caller's value: what from_json gives. Unlike an answer, the value
 // may leave a model's identity (its "id") out.

@@ -1,8 +1,9 @@
 // The decoder: one handler of nlohmann's SAX events reads values straight into the models
-// through their tables (schema.hpp). Answer bodies reach it through nlohmann's SAX parser, so
-// no DOM of the whole body is ever built (a DOM costs 5-10 times the text); only the raw
-// members (`spec`, `inputs`, `result`, `info_logs`), which keep any JSON value, get a DOM, of
-// their own subtree. A caller's nlohmann::json (from_json) reaches it through walk(), which
+// through their tables (schema.hpp). Answer bodies reach it through nlohmann's SAX parser, or,
+// while they arrive, through the push parser that gives the same events (push_parser.hpp;
+// BodyDecodeSession), so no DOM of the whole body is ever built (a DOM costs 5-10 times the text);
+// only the raw members (`spec`, `inputs`, `result`, `info_logs`), which keep any JSON value, get a
+// DOM, of their own subtree. A caller's nlohmann::json (from_json) reaches it through walk(), which
 // produces the events the parser would for the value's text.
 //
 // A body must decode exactly as its parsed DOM does, errors included, which shapes the design:
@@ -30,6 +31,7 @@
 
 #include "decode/decode.hpp"
 #include "decode/field_rules.hpp"
+#include "decode/push_parser.hpp"
 #include "decode/schema.hpp"
 #include "pixxel/errors.hpp"
 #include "text.hpp"
@@ -585,6 +587,50 @@ void decode_bytes(std::string_view body, const Table& table, void* out, std::str
   }
   if (!parsed) throw DecodeError("", not_json_reason(decoder.parse_error_message(), secret));
   decoder.throw_if_failed();
+}
+
+struct BodyDecodeSession::State {
+  State(const Table& table, void* out, std::string_view key, bool require_identity)
+      : secret(key), decoder(table, out, secret, require_identity), parser(decoder) {}
+  std::string secret;  // the decoder keeps a view of it
+  Decoder decoder;
+  PushParser<Decoder> parser;
+  // A nlohmann exception thrown while decoding: decode_bytes stops the parse there too.
+  std::optional<std::string> library_error;
+};
+
+BodyDecodeSession::BodyDecodeSession(const Table& table, void* out, std::string_view secret,
+                                     bool require_identity)
+    : state_(std::make_unique<State>(table, out, secret, require_identity)) {}
+
+BodyDecodeSession::~BodyDecodeSession() = default;
+
+void BodyDecodeSession::feed(std::string_view piece) {
+  if (state_->library_error) return;
+  try {
+    state_->parser.feed(piece.data(), piece.size());
+  } catch (const json::exception& e) {
+    state_->library_error = e.what();
+  }
+}
+
+void BodyDecodeSession::finish() {
+  State& state = *state_;
+  bool parsed = false;
+  if (!state.library_error) {
+    try {
+      parsed = state.parser.finish();
+    } catch (const json::exception& e) {
+      state.library_error = e.what();
+    }
+  }
+  if (state.library_error) {
+    throw DecodeError("", library_error_reason(*state.library_error, state.secret));
+  }
+  if (!parsed) {
+    throw DecodeError("", not_json_reason(state.decoder.parse_error_message(), state.secret));
+  }
+  state.decoder.throw_if_failed();
 }
 
 void decode_json(const nlohmann::json& value, const Table& table, void* out) {
