@@ -105,6 +105,25 @@ check_found_packages() {
   fi
 }
 
+# forget_stale_toolchain BUILD_DIR
+# A build directory configured while a toolchain package was installed (llvm's llvm-ar and
+# ld.lld, which CMake picks beside clang) keeps those paths in its cache; once the package is
+# removed, every link fails with "No such file or directory". Such a cache, and CMake's record
+# of the toolchain it found (CMakeFiles/<cmake version>/), are dropped, so that the next
+# configure finds the tools that are there now; the objects already built stay.
+forget_stale_toolchain() {
+  local cache="$1/CMakeCache.txt"
+  [ -f "$cache" ] || return 0
+  local name path
+  while IFS='=' read -r name path; do
+    if [ -n "$path" ] && [[ "$path" == /* ]] && [ ! -e "$path" ]; then
+      log "${name%%:*} was ${path}, which is gone: configuring $1 afresh"
+      rm -rf "$cache" "$1"/CMakeFiles/[0-9]*
+      return 0
+    fi
+  done < <(grep -E '^CMAKE_(AR|RANLIB|LINKER|NM|OBJDUMP|OBJCOPY|READELF|STRIP|ADDR2LINE|C_COMPILER|CXX_COMPILER|[A-Z]+_COMPILER_AR|[A-Z]+_COMPILER_RANLIB):FILEPATH=' "$cache")
+}
+
 # configure_and_build PRESET PACKAGES-ARRAY-NAME [TARGET...] [-- CMAKE-ARGS...]
 configure_and_build() {
   local preset="$1"
@@ -115,6 +134,7 @@ configure_and_build() {
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do targets+=(--target "$1"); shift; done
   [ $# -gt 0 ] && { shift; args=("$@"); }
   log "configuring ($preset)"
+  forget_stale_toolchain "$PIXXEL_ROOT/build/$preset"
   cmake --preset "$preset" -S "$PIXXEL_ROOT" "${args[@]}" >/dev/null
   check_found_packages "$PIXXEL_ROOT/build/$preset" "${packages[@]}"
   log "building ($preset)"
