@@ -336,6 +336,32 @@ double task_cpu_ns(const std::string& tid) {
   return ns;
 }
 
+// The per-call costs of paired blocks, the SDK's and the bare loop's, measured one right after
+// the other and alternating which goes first, so that neither always follows the other.
+struct Pairs {
+  std::vector<double> sdk_ns;
+  std::vector<double> bare_ns;
+  std::vector<double> ratios;
+  bool sdk_first = true;
+
+  template <typename Sdk, typename Bare>
+  void run(Sdk& sdk_block, Bare& bare_block) {
+    double sdk = 0;
+    double plain = 0;
+    if (sdk_first) {
+      sdk = sdk_block();
+      plain = bare_block();
+    } else {
+      plain = bare_block();
+      sdk = sdk_block();
+    }
+    sdk_first = !sdk_first;
+    sdk_ns.push_back(sdk);
+    bare_ns.push_back(plain);
+    ratios.push_back(sdk / plain);
+  }
+};
+
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const std::size_t n = values.size();
@@ -487,25 +513,11 @@ void BM_CreateJobAsync_SdkVsBareMulti(benchmark::State& state) {
     if (!bare.run(kBlock)) state.SkipWithError("request failed");
     return (client_cpu_ns() - start) / kBlock;
   };
-  std::vector<double> sdk_ns;
-  std::vector<double> bare_ns;
-  std::vector<double> ratios;
-  bool sdk_first = true;
-  for (auto _ : state) {
-    double sdk = 0;
-    double plain = 0;
-    if (sdk_first) {
-      sdk = sdk_block();
-      plain = bare_block();
-    } else {
-      plain = bare_block();
-      sdk = sdk_block();
-    }
-    sdk_first = !sdk_first;
-    sdk_ns.push_back(sdk);
-    bare_ns.push_back(plain);
-    ratios.push_back(sdk / plain);
-  }
+  Pairs pairs;
+  for (auto _ : state) pairs.run(sdk_block, bare_block);
+  std::vector<double>& sdk_ns = pairs.sdk_ns;
+  std::vector<double>& bare_ns = pairs.bare_ns;
+  std::vector<double>& ratios = pairs.ratios;
   PairedCpu& result = async_cpu[in_flight];
   result = {median(sdk_ns) / 1000, median(bare_ns) / 1000, median(ratios)};
   state.counters["sdk_cpu_us"] = result.sdk_us;
@@ -674,27 +686,12 @@ void BM_CreateJob_Tls_SdkVsBareLibcurl(benchmark::State& state) {
     bare_times += thread_times() - before;
     return spent;
   };
-  std::vector<double> sdk_ns;
-  std::vector<double> bare_ns;
-  std::vector<double> ratios;
-  bool sdk_first = true;
+  Pairs pairs;
   const long handshakes_before = server.handshakes();
-  for (auto _ : state) {
-    // Alternating which goes first, so that neither always follows the other.
-    double sdk = 0;
-    double plain = 0;
-    if (sdk_first) {
-      sdk = sdk_block();
-      plain = bare_block();
-    } else {
-      plain = bare_block();
-      sdk = sdk_block();
-    }
-    sdk_first = !sdk_first;
-    sdk_ns.push_back(sdk);
-    bare_ns.push_back(plain);
-    ratios.push_back(sdk / plain);
-  }
+  for (auto _ : state) pairs.run(sdk_block, bare_block);
+  std::vector<double>& sdk_ns = pairs.sdk_ns;
+  std::vector<double>& bare_ns = pairs.bare_ns;
+  std::vector<double>& ratios = pairs.ratios;
   if (ratios.empty()) return;  // skipped with an error before any pair
   std::sort(ratios.begin(), ratios.end());
   const std::size_t n = ratios.size();
@@ -857,7 +854,9 @@ int main(int argc, char** argv) {
     const bool met = measured && (at_most ? value <= target : value >= target);
     all_met = all_met && met;
     std::printf("%-68s %9.3f%s %7.2f%s  %s\n", what, value, unit, target, unit,
-                !measured ? "NOT MEASURED" : met ? "met" : "MISSED");
+                !measured ? "NOT MEASURED"
+                : met     ? "met"
+                          : "MISSED");
   };
   const auto* bare = reporter.find("BM_CreateJob_BareLibcurl");
   const auto* sdk = reporter.find("BM_CreateJob_Sdk");
