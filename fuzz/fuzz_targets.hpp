@@ -29,7 +29,7 @@
 
 #include "decode/decode.hpp"
 #include "decode/push_parser.hpp"
-#include "error_mapping.hpp"
+#include "failure.hpp"
 #include "http_date.hpp"
 #include "json_depth.hpp"
 #include "pixxel/client.hpp"
